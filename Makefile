@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create the virtualenv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+FIXTURES := fixtures/builtin_errors.json fixtures/demo_workspace.json fixtures/demo_job_types.json
+
+.PHONY: venv run test lint format bench bench-smoke migrate fixtures clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+fixtures: migrate
+	$(PY) manage.py loaddata $(FIXTURES)
+
+## run: migrate, load the fixtures and start the whole system (Ctrl-C stops it all)
+run: fixtures
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py run_all
+
+## test: the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## bench: the benchmarks in bench/ (set DATABASE_URL to a PostgreSQL server for real figures)
+bench: venv
+	$(PY) bench/run.py
+
+bench-smoke: venv
+	$(PY) bench/run.py --smoke
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

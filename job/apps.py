@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class JobConfig(AppConfig):
+    name = 'job'
+    verbose_name = 'Jobs'

@@ -1,0 +1,18 @@
+from job.models.error import Error
+from job.models.execution import JobExecution, JobExecutionLog
+from job.models.job import Job, JobInputFile, TriggerEvent
+from job.models.job_type import JobType, JobTypeRevision
+from job.models.storage import ScaleFile, Workspace
+
+__all__ = [
+    'Error',
+    'Job',
+    'JobExecution',
+    'JobExecutionLog',
+    'JobInputFile',
+    'JobType',
+    'JobTypeRevision',
+    'ScaleFile',
+    'TriggerEvent',
+    'Workspace',
+]

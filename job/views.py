@@ -1,0 +1,215 @@
+"""Views of the v6 jobs API. Declarative: a queryset loading every related row the serializer
+reads, a serializer and a FilterSet; the log view streams from job.logs."""
+
+from django.db.models import F, Prefetch
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.views import APIView
+
+from job import logs
+from job.filters import (
+    AllJobExecutionFilterSet,
+    JobExecutionFilterSet,
+    JobFilterSet,
+    JobInputFileFilterSet,
+    LogFilterSet,
+)
+from job.models import Job, JobExecution, JobExecutionLog, JobInputFile, ScaleFile
+from job.serializers import (
+    JobDetailSerializer,
+    JobExecutionDetailSerializer,
+    JobExecutionSerializer,
+    JobSerializer,
+    ScaleFileSerializer,
+)
+from scale.api.filters import apply_filterset
+from scale.api.schema import filterset_openapi_parameters
+
+INPUT_FILE_NAMES = Prefetch(
+    'input_file_links',
+    queryset=JobInputFile.objects.select_related('input_file')
+    .only('id', 'job_id', 'job_input', 'input_file__id', 'input_file__file_name')
+    .order_by('id'),
+)
+LIST_RELATED = (
+    'job_type',
+    'job_type_rev',
+    'event',
+    'recipe__recipe_type',
+    'batch',
+    'node',
+    'error',
+)
+EXECUTION_RELATED = ('node', 'error', 'job_type')
+EXECUTION_LIST_DEFERRED = (
+    'resources',
+    'configuration',
+    'output',
+    'task_results',
+    'job_type__manifest',
+    'job_type__configuration',
+    'node__resources',
+)
+# Large JSON columns a list never shows: not fetched, not decoded.
+LIST_DEFERRED = (
+    'input',
+    'output',
+    'configuration',
+    'resources',
+    'job_type__manifest',
+    'job_type__configuration',
+    'job_type_rev__manifest',
+    'recipe__recipe_type__definition',
+    'batch__definition',
+    'batch__configuration',
+    'node__resources',
+)
+
+
+class JobList(ListAPIView):
+    """Jobs, filtered, ordered and paged. `started`/`ended` bound `last_modified`."""
+
+    serializer_class = JobSerializer
+    filterset_class = JobFilterSet
+    queryset = (
+        Job.objects.select_related(*LIST_RELATED).defer(*LIST_DEFERRED).prefetch_related(INPUT_FILE_NAMES)
+    )
+
+
+class JobDetail(RetrieveAPIView):
+    """One job with its latest execution (`execution`: exe_num == num_exes, or null before it exists)."""
+
+    serializer_class = JobDetailSerializer
+    filter_backends = ()
+    lookup_url_kwarg = 'job_id'
+    queryset = Job.objects.select_related(
+        *LIST_RELATED,
+        'job_type_rev__job_type',
+        'superseded_job__job_type',
+        'superseded_by_job__job_type',
+    ).prefetch_related(
+        INPUT_FILE_NAMES,
+        Prefetch(
+            'executions',
+            queryset=JobExecution.objects.filter(exe_num=F('job__num_exes')).select_related(
+                *EXECUTION_RELATED
+            ),
+            to_attr='latest_executions',
+        ),
+    )
+
+    def get_object(self):
+        job = super().get_object()
+        job.latest_execution = job.latest_executions[0] if job.latest_executions else None
+        return job
+
+
+class JobInputFileList(ListAPIView):
+    """The files a job takes as input. 404 for an unknown job."""
+
+    serializer_class = ScaleFileSerializer
+    filterset_class = JobInputFileFilterSet
+
+    def get_queryset(self):
+        if getattr(self, 'swagger_fake_view', False):
+            return ScaleFile.objects.none()
+        job = get_object_or_404(Job.objects.only('id'), pk=self.kwargs['job_id'])
+        return (
+            ScaleFile.objects.filter(
+                id__in=JobInputFile.objects.filter(job_id=job.id).values('input_file_id')
+            )
+            .select_related('workspace', 'job_type', 'recipe_type', 'batch')
+            .defer(
+                'meta_data',
+                'workspace__json_config',
+                'job_type__manifest',
+                'job_type__configuration',
+                'recipe_type__definition',
+                'batch__definition',
+                'batch__configuration',
+            )
+        )
+
+
+class JobExecutionList(ListAPIView):
+    """A job's executions, newest first. 404 for an unknown job."""
+
+    serializer_class = JobExecutionSerializer
+    filterset_class = JobExecutionFilterSet
+
+    def get_queryset(self):
+        if getattr(self, 'swagger_fake_view', False):
+            return JobExecution.objects.none()
+        job = get_object_or_404(Job.objects.only('id'), pk=self.kwargs['job_id'])
+        return (
+            JobExecution.objects.filter(job_id=job.id)
+            .select_related(*EXECUTION_RELATED)
+            .defer(*EXECUTION_LIST_DEFERRED)
+        )
+
+
+class JobExecutionDetail(RetrieveAPIView):
+    """A job's execution by its number (exe_num, from 1)."""
+
+    serializer_class = JobExecutionDetailSerializer
+    filter_backends = ()
+
+    def get_object(self):
+        return get_object_or_404(
+            JobExecution.objects.select_related(*EXECUTION_RELATED),
+            job_id=self.kwargs['job_id'],
+            exe_num=self.kwargs['exe_num'],
+        )
+
+
+class AllJobExecutionList(ListAPIView):
+    """Executions of every job, newest first."""
+
+    serializer_class = JobExecutionSerializer
+    filterset_class = AllJobExecutionFilterSet
+    queryset = JobExecution.objects.select_related(*EXECUTION_RELATED).defer(*EXECUTION_LIST_DEFERRED)
+
+
+class AllJobExecutionDetail(RetrieveAPIView):
+    """An execution by its id."""
+
+    serializer_class = JobExecutionDetailSerializer
+    filter_backends = ()
+    lookup_url_kwarg = 'exe_id'
+    queryset = JobExecution.objects.select_related(*EXECUTION_RELATED)
+
+
+class JobExecutionLogView(APIView):
+    """An execution's stdout, stderr or both (`combined`), in `scale_order_num` order.
+
+    Formats (`?format=` or Accept): json (default; the envelope the Scale web UI parses), jsonl (one
+    line object per line), txt (the messages), html (escaped). Every format streams, so memory stays
+    bounded whatever the log size. 204 with an empty body while nothing matches.
+    """
+
+    renderer_classes = logs.RENDERERS
+    filter_backends = ()
+
+    @extend_schema(
+        parameters=filterset_openapi_parameters(LogFilterSet),
+        responses={
+            (200, 'application/json'): OpenApiResponse(OpenApiTypes.OBJECT, description='Log envelope.'),
+            (200, 'application/x-ndjson'): OpenApiResponse(
+                OpenApiTypes.STR, description='One line object a line.'
+            ),
+            (200, 'text/plain'): OpenApiResponse(OpenApiTypes.STR, description='The messages.'),
+            (200, 'text/html'): OpenApiResponse(OpenApiTypes.STR, description='The messages, escaped.'),
+            204: OpenApiResponse(description='No line matches (yet).'),
+        },
+    )
+    def get(self, request, exe_id, log_id):
+        execution = get_object_or_404(JobExecution.objects.select_related('node'), pk=exe_id)
+        lines, parameters = apply_filterset(
+            LogFilterSet,
+            request,
+            JobExecutionLog.objects.filter(job_exe_id=execution.id, stream__in=logs.STREAMS[log_id]),
+        )
+        limit = parameters.get('limit') or LogFilterSet.base_filters['limit'].default
+        return logs.log_response(request.accepted_renderer.format, execution, lines, limit)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NodeConfig(AppConfig):
+    name = 'node'
+    verbose_name = 'Nodes'

@@ -1,0 +1,40 @@
+"""Errors of the API and how they are rendered.
+
+Every error body is `{"detail": "..."}`. A bad query parameter adds `errors`, a map of parameter
+name to messages, and its `detail` names each parameter. A body that fails validation keeps DRF's
+field -> messages object.
+"""
+
+from django.http import JsonResponse
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ParameterError(APIException):
+    """400 for invalid query parameters; `errors` maps each parameter name to its messages."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = 'invalid_parameter'
+
+    def __init__(self, errors):
+        errors = {name: [str(message) for message in messages] for name, messages in errors.items()}
+        detail = '; '.join(
+            f'Invalid parameter "{name}": {" ".join(messages)}' if name != '__all__' else ' '.join(messages)
+            for name, messages in errors.items()
+        )
+        super().__init__({'detail': detail, 'errors': errors})
+
+
+def exception_handler(exc, context):
+    """DRF's handler; it already renders APIException, Http404 and PermissionDenied as JSON."""
+    return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception=None):
+    """JSON 404 for URLs that match no route (a non-numeric id, an unknown path)."""
+    return JsonResponse({'detail': 'Not found.'}, status=404)
+
+
+def server_error(request):
+    return JsonResponse({'detail': 'Internal server error.'}, status=500)

@@ -1,0 +1,87 @@
+"""Start every process of the system on this machine and stop them all together.
+
+Each process runs as a child with the same environment. When one exits, or on Ctrl-C / SIGTERM,
+the others get SIGTERM, then SIGKILL after a grace period.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from scale.env import env_int, env_str
+
+GRACE_SECONDS = 20
+
+
+def processes():
+    """(name, argv) of every process `make run` starts."""
+    bind = env_str('SCALE_BIND', '127.0.0.1:8000')
+    workers = env_int('SCALE_API_WORKERS', 2, minimum=1, maximum=64)
+    return [
+        (
+            'api',
+            [
+                sys.executable,
+                '-m',
+                'gunicorn',
+                'scale.wsgi',
+                '--bind',
+                bind,
+                '--workers',
+                str(workers),
+                '--access-logfile',
+                '-',
+                '--graceful-timeout',
+                str(GRACE_SECONDS),
+            ],
+        ),
+    ]
+
+
+class Command(BaseCommand):
+    help = 'Start the API (and, as they land, the scheduler, task worker and a local node) until Ctrl-C.'
+
+    def handle(self, *args, **options):
+        children = {}
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        for name, argv in processes():
+            self.stdout.write(f'starting {name}: {" ".join(argv)}')
+            children[name] = subprocess.Popen(argv, cwd=settings.BASE_DIR, start_new_session=True)
+        self.stdout.write(
+            f'API at http://{env_str("SCALE_BIND", "127.0.0.1:8000")}/v6/ (Ctrl-C stops everything)'
+        )
+        try:
+            while not stopping:
+                exited = [name for name, child in children.items() if child.poll() is not None]
+                if exited:
+                    self.stderr.write(f'{", ".join(exited)} exited; stopping the others')
+                    break
+                time.sleep(0.5)
+        finally:
+            self._stop(children)
+
+    def _stop(self, children):
+        for child in children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for name, child in children.items():
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f'{name} did not stop in {GRACE_SECONDS}s; killing it')
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        self.stdout.write('stopped')

@@ -1,0 +1,152 @@
+"""Settings of the job service, all read from the environment (see README, "Configuration").
+
+One flat file: no per-environment layers. Every variable is parsed strictly by scale.env.
+"""
+
+from pathlib import Path
+
+from scale.env import database, env_bool, env_choice, env_int, env_list, env_str, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str('SCALE_VAR_DIR', str(BASE_DIR / 'var'))).resolve()
+
+DEBUG = env_bool('DEBUG', False)
+SECRET_KEY = secret_key('SECRET_KEY', VAR_DIR / 'secret_key')
+ALLOWED_HOSTS = env_list('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])
+CSRF_TRUSTED_ORIGINS = env_list('CSRF_TRUSTED_ORIGINS', [])
+
+DATABASES = {'default': database('DATABASE_URL', f'sqlite:///{VAR_DIR / "scale.sqlite3"}')}
+DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
+
+# Reads need a signed-in user unless this is on; writes always need a staff user.
+SCALE_PUBLIC_READ_API = env_bool('SCALE_PUBLIC_READ_API', False)
+
+INSTALLED_APPS = [
+    'django.contrib.admin',
+    'django.contrib.auth',
+    'django.contrib.contenttypes',
+    'django.contrib.sessions',
+    'django.contrib.messages',
+    'django.contrib.staticfiles',
+    'rest_framework',
+    'rest_framework.authtoken',
+    'django_filters',
+    'drf_spectacular',
+    'drf_spectacular_sidecar',
+    'django_tasks',
+    'django_tasks_db',
+    'scale',
+    'job',
+    'recipe',
+    'batch',
+    'node',
+]
+
+MIDDLEWARE = [
+    'django.middleware.security.SecurityMiddleware',
+    'whitenoise.middleware.WhiteNoiseMiddleware',
+    'django.contrib.sessions.middleware.SessionMiddleware',
+    'django.middleware.common.CommonMiddleware',
+    'django.middleware.csrf.CsrfViewMiddleware',
+    'django.contrib.auth.middleware.AuthenticationMiddleware',
+    'django.contrib.messages.middleware.MessageMiddleware',
+    'django.middleware.clickjacking.XFrameOptionsMiddleware',
+]
+
+# Every API URL answers with and without its trailing slash (the routes say so), never by redirect:
+# a redirect drops a POST body.
+APPEND_SLASH = False
+
+ROOT_URLCONF = 'scale.urls'
+WSGI_APPLICATION = 'scale.wsgi.application'
+ASGI_APPLICATION = 'scale.asgi.application'
+
+TEMPLATES = [
+    {
+        'BACKEND': 'django.template.backends.django.DjangoTemplates',
+        'DIRS': [],
+        'APP_DIRS': True,
+        'OPTIONS': {
+            'context_processors': [
+                'django.template.context_processors.request',
+                'django.contrib.auth.context_processors.auth',
+                'django.contrib.messages.context_processors.messages',
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {'NAME': 'django.contrib.auth.password_validation.MinimumLengthValidator'},
+    {'NAME': 'django.contrib.auth.password_validation.CommonPasswordValidator'},
+]
+
+LANGUAGE_CODE = 'en-us'
+TIME_ZONE = 'UTC'
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = 'static/'
+STATIC_ROOT = VAR_DIR / 'static'
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+
+# Bounded request bodies: one request cannot exhaust memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int('SCALE_MAX_REQUEST_BYTES', 5 * 1024 * 1024, minimum=1024)
+
+REST_FRAMEWORK = {
+    'DEFAULT_AUTHENTICATION_CLASSES': [
+        # Token first: its WWW-Authenticate header turns an anonymous request into a 401, not a 403.
+        'rest_framework.authentication.TokenAuthentication',
+        'rest_framework.authentication.SessionAuthentication',
+    ],
+    'DEFAULT_PERMISSION_CLASSES': ['scale.api.permissions.ScaleAPIPermission'],
+    'DEFAULT_RENDERER_CLASSES': [
+        'rest_framework.renderers.JSONRenderer',
+        'rest_framework.renderers.BrowsableAPIRenderer',
+    ],
+    'DEFAULT_PARSER_CLASSES': ['rest_framework.parsers.JSONParser'],
+    'DEFAULT_FILTER_BACKENDS': ['scale.api.filters.ScaleFilterBackend'],
+    'DEFAULT_PAGINATION_CLASS': 'scale.api.pagination.ScalePagination',
+    'DEFAULT_SCHEMA_CLASS': 'scale.api.schema.ScaleAutoSchema',
+    'EXCEPTION_HANDLER': 'scale.api.exceptions.exception_handler',
+    'UNAUTHENTICATED_USER': 'django.contrib.auth.models.AnonymousUser',
+}
+
+SPECTACULAR_SETTINGS = {
+    'TITLE': 'Scale job service: v6 API',
+    'DESCRIPTION': (
+        'Job types, jobs, executions, input files and logs of a Scale-style job service. '
+        'List filters are repeatable (repeated values OR, different parameters AND); '
+        '`started`/`ended` on the jobs list compare against `last_modified`; a datetime value '
+        'starting with P is an ISO-8601 duration meaning now minus it.'
+    ),
+    'VERSION': '6',
+    'SERVE_INCLUDE_SCHEMA': False,
+    'SERVE_PERMISSIONS': ['rest_framework.permissions.AllowAny'],
+    'SWAGGER_UI_DIST': 'SIDECAR',
+    'SWAGGER_UI_FAVICON_HREF': 'SIDECAR',
+    'REDOC_DIST': 'SIDECAR',
+    'COMPONENT_SPLIT_REQUEST': True,
+    'ENUM_NAME_OVERRIDES': {
+        'JobStatusEnum': 'job.choices.JobStatus',
+        'ExecutionStatusEnum': 'job.choices.ExecutionStatus',
+        'ErrorCategoryEnum': 'job.choices.ErrorCategory',
+    },
+}
+
+TASKS = {
+    'default': {
+        'BACKEND': 'django_tasks_db.DatabaseBackend',
+        'QUEUES': ['default'],
+    }
+}
+
+LOG_LEVELS = ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')
+LOGGING = {
+    'version': 1,
+    'disable_existing_loggers': False,
+    'formatters': {'plain': {'format': '%(asctime)s %(levelname)s %(name)s: %(message)s'}},
+    'handlers': {'console': {'class': 'logging.StreamHandler', 'formatter': 'plain'}},
+    'root': {'handlers': ['console'], 'level': env_choice('SCALE_LOG_LEVEL', 'INFO', LOG_LEVELS)},
+}

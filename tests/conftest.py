@@ -1,0 +1,51 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+BUILTIN_ERRORS = 'fixtures/builtin_errors.json'
+
+
+@pytest.fixture(scope='session')
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database starts with the builtin errors, as a migrated install with fixtures does."""
+    with django_db_blocker.unblock():
+        call_command('loaddata', BUILTIN_ERRORS, verbosity=0)
+
+
+def _token_client(user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f'Token {Token.objects.get_or_create(user=user)[0].key}')
+    return client
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user('reader', password='reader-password-1')
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user('operator', password='operator-password-1', is_staff=True)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client(user):
+    """An API client signed in with a (non-staff) user's token."""
+    return _token_client(user)
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    return _token_client(staff_user)
+
+
+@pytest.fixture
+def public_read(settings):
+    settings.SCALE_PUBLIC_READ_API = True
