@@ -17,7 +17,7 @@ def normalized_configuration(configuration):
             'default': output_workspaces.get('default') or '',
             'outputs': output_workspaces.get('outputs') or {},
         },
-        'priority': configuration.get('priority') or DEFAULT_PRIORITY,
+        'priority': DEFAULT_PRIORITY if configuration.get('priority') is None else configuration['priority'],
         'settings': configuration.get('settings') or {},
     }
 
@@ -28,19 +28,32 @@ def secret_setting_names(manifest):
 
 
 def merged_configuration(job_type_configuration, override):
-    """A job's effective configuration: its override's keys over its job type's configuration."""
-    configuration = normalized_configuration(job_type_configuration)
-    if override:
-        override = copy.deepcopy(override)
-        override.pop('version', None)
-        configuration.update({key: value for key, value in override.items() if value is not None})
-        configuration = normalized_configuration(configuration)
-    return configuration
+    """A job's effective configuration: its override over its job type's configuration, key by key
+    (a job that overrides one setting, mount or output workspace keeps the others)."""
+    base = normalized_configuration(job_type_configuration)
+    if not override:
+        return base
+    over = normalized_configuration(override)
+    return {
+        'mounts': {**base['mounts'], **over['mounts']},
+        'output_workspaces': {
+            'default': over['output_workspaces']['default'] or base['output_workspaces']['default'],
+            'outputs': {**base['output_workspaces']['outputs'], **over['output_workspaces']['outputs']},
+        },
+        'priority': base['priority'] if override.get('priority') is None else over['priority'],
+        'settings': {**base['settings'], **over['settings']},
+    }
 
 
-def public_configuration(job_type_configuration, override, manifest):
-    """The effective configuration with the manifest's secret settings removed: safe to serve."""
+def public_configuration(job_type_configuration, override, manifest, priority=None):
+    """The effective configuration with the manifest's secret settings removed: safe to serve.
+
+    `priority`, when given, is the job's actual priority (fixed when it was queued, changed by a
+    requeue with a new priority), which wins over the configured one.
+    """
     configuration = merged_configuration(job_type_configuration, override)
+    if priority is not None:
+        configuration['priority'] = priority
     secrets = secret_setting_names(manifest)
     configuration['settings'] = {
         name: value for name, value in configuration['settings'].items() if name not in secrets

@@ -13,6 +13,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from rest_framework import renderers
 
 from job.choices import LogStream
+from scale.api.iso8601 import format_datetime
 
 STREAMS = {
     'stdout': (LogStream.STDOUT,),
@@ -60,10 +61,6 @@ class LogHTMLRenderer(renderers.BaseRenderer):
 RENDERERS = (renderers.JSONRenderer, JSONLinesRenderer, PlainTextRenderer, LogHTMLRenderer)
 
 
-def _timestamp(value):
-    return value.isoformat().replace('+00:00', 'Z')
-
-
 def iter_lines(lines, limit):
     """Yields (id, scale_order_num, stream, message, timestamp) of at most `limit` lines of the
     filtered queryset `lines`, in scale_order_num order, fetched in keyset batches."""
@@ -83,7 +80,7 @@ def iter_lines(lines, limit):
 def _source(execution, row):
     _id, order_num, stream, message, timestamp = row
     return {
-        '@timestamp': _timestamp(timestamp),
+        '@timestamp': format_datetime(timestamp),
         'scale_order_num': order_num,
         'message': message,
         'stream': stream,

@@ -131,7 +131,9 @@ class JobConfigurationField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, job):
-        return public_configuration(job.job_type.configuration, job.configuration, job.job_type_rev.manifest)
+        return public_configuration(
+            job.job_type.configuration, job.configuration, job.job_type_rev.manifest, priority=job.priority
+        )
 
 
 class JobTypeBaseSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ reads, a serializer and a FilterSet; the log view streams from job.logs."""
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.views import APIView
 
@@ -25,7 +25,7 @@ from job.serializers import (
     ScaleFileSerializer,
 )
 from scale.api.filters import apply_filterset
-from scale.api.schema import filterset_openapi_parameters
+from scale.api.schema import ParameterErrorSerializer, filterset_openapi_parameters
 
 INPUT_FILE_NAMES = Prefetch(
     'input_file_links',
@@ -193,7 +193,10 @@ class JobExecutionLogView(APIView):
     filter_backends = ()
 
     @extend_schema(
-        parameters=filterset_openapi_parameters(LogFilterSet),
+        parameters=[
+            OpenApiParameter('log_id', OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(logs.STREAMS)),
+            *filterset_openapi_parameters(LogFilterSet),
+        ],
         responses={
             (200, 'application/json'): OpenApiResponse(OpenApiTypes.OBJECT, description='Log envelope.'),
             (200, 'application/x-ndjson'): OpenApiResponse(
@@ -202,6 +205,7 @@ class JobExecutionLogView(APIView):
             (200, 'text/plain'): OpenApiResponse(OpenApiTypes.STR, description='The messages.'),
             (200, 'text/html'): OpenApiResponse(OpenApiTypes.STR, description='The messages, escaped.'),
             204: OpenApiResponse(description='No line matches (yet).'),
+            400: OpenApiResponse(ParameterErrorSerializer, description='A bad started, after or limit.'),
         },
     )
     def get(self, request, exe_id, log_id):

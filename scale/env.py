@@ -6,7 +6,6 @@ typo stops the process at start-up instead of running with a silently different 
 """
 
 import os
-import re
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -100,8 +99,17 @@ SQLITE_OPTIONS = {
 
 
 def _redacted(url):
-    """The URL with its password masked, for error messages."""
-    return re.sub(r'(//[^:/@]*:)[^@]*@', r'\1***@', url)
+    """The URL with its password masked, for error messages: everything between the user name and
+    the last '@' is hidden, with or without a `scheme://` prefix (a URL missing its scheme, or a
+    password holding a raw '@', must not leak either)."""
+    prefix, separator, rest = url.partition('://')
+    if not separator:
+        prefix, rest = '', url
+    userinfo, at, host = rest.rpartition('@')
+    user, colon, _password = userinfo.partition(':')
+    if not (at and colon):
+        return url
+    return f'{prefix}{separator}{user}:***@{host}'
 
 
 def database(name, default):

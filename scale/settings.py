@@ -15,6 +15,12 @@ SECRET_KEY = secret_key('SECRET_KEY', VAR_DIR / 'secret_key')
 ALLOWED_HOSTS = env_list('ALLOWED_HOSTS', ['localhost', '127.0.0.1', '[::1]'])
 CSRF_TRUSTED_ORIGINS = env_list('CSRF_TRUSTED_ORIGINS', [])
 
+# Behind a reverse proxy (nginx, a TLS terminator) that sets X-Forwarded-Host/-Proto, the absolute
+# URLs we build (next/previous links, Location headers) name the public host and scheme.
+SCALE_BEHIND_PROXY = env_bool('SCALE_BEHIND_PROXY', False)
+USE_X_FORWARDED_HOST = USE_X_FORWARDED_PORT = SCALE_BEHIND_PROXY
+SECURE_PROXY_SSL_HEADER = ('HTTP_X_FORWARDED_PROTO', 'https') if SCALE_BEHIND_PROXY else None
+
 DATABASES = {'default': database('DATABASE_URL', f'sqlite:///{VAR_DIR / "scale.sqlite3"}')}
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 

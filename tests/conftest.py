@@ -14,6 +14,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command('loaddata', BUILTIN_ERRORS, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def cheap_test_settings(settings):
+    """Settings that change what a test costs, not what the API does: users' passwords hash with MD5
+    (PBKDF2 costs 0.3 s a test), and WhiteNoise, which only serves /static/ and scans every static
+    file each time a test client builds the middleware, is left out."""
+    settings.PASSWORD_HASHERS = ['django.contrib.auth.hashers.MD5PasswordHasher']
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if not name.startswith('whitenoise.')]
+
+
 def _token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f'Token {Token.objects.get_or_create(user=user)[0].key}')

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from batch.models import Batch
 from job.choices import ExecutionStatus, JobStatus
+from job.configuration import merged_configuration
 from job.models import (
     Error,
     Job,
@@ -167,6 +168,7 @@ def job(job_type_=None, status=JobStatus.QUEUED, *, input_files=(), **fields):
         'ended': now if status in (JobStatus.COMPLETED, JobStatus.FAILED) else None,
         'last_status_change': now,
         'error': error('algorithm-unknown') if status == JobStatus.FAILED else None,
+        'priority': merged_configuration(job_type_.configuration, fields.get('configuration'))['priority'],
     }
     defaults.update(fields)
     files = {}

@@ -5,9 +5,9 @@ name to messages, and its `detail` names each parameter. A body that fails valid
 field -> messages object.
 """
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -27,7 +27,13 @@ class ParameterError(APIException):
 
 
 def exception_handler(exc, context):
-    """DRF's handler; it already renders APIException, Http404 and PermissionDenied as JSON."""
+    """DRF's handler; it already renders APIException, Http404 and PermissionDenied as JSON.
+
+    Every Http404 (an unknown id, an unknown ?format=) is `{"detail": "Not found."}`, as in Scale and
+    as for a URL that matches no route, not DRF's "No <Model> matches the given query."
+    """
+    if isinstance(exc, Http404):
+        exc = NotFound()
     return drf_exception_handler(exc, context)
 
 

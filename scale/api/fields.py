@@ -77,13 +77,19 @@ class ChoiceField(forms.Field):
 
 
 class TimeField(forms.Field):
-    """An ISO-8601 datetime with any offset, or a duration (P...) meaning now minus it."""
+    """An ISO-8601 datetime with any offset, or a duration (P...) meaning now minus it.
+
+    `now` is set by the form (ScaleFilterForm) so that every duration of one request is measured
+    from the same instant.
+    """
+
+    now = None
 
     def to_python(self, value):
         if value in (None, ''):
             return None
         try:
-            return parse_time_value(value)
+            return parse_time_value(value, now=self.now)
         except ValueError:
             raise ValidationError(
                 f'"{value}" is not an ISO-8601 datetime or duration; use {EXAMPLES}'
@@ -115,7 +121,7 @@ class PageField(forms.Field):
     def to_python(self, value):
         if value is None or str(value).strip().lower() in NULL_STRINGS:
             return None
-        text = str(value).strip()
+        text = str(value).strip().lower()
         if text == 'last':
             return text
         if not _INTEGER.match(text) or int(text) < 1:

@@ -10,11 +10,12 @@ import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 
 from scale.api import fields
 from scale.api.exceptions import ParameterError
-from scale.api.iso8601 import EXAMPLES
+from scale.api.iso8601 import EXAMPLES, format_datetime
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -190,9 +191,17 @@ class OrderingFilter(ScaleFilter):
 
 
 class ScaleFilterForm(forms.Form):
-    """Checks that each pair of time bounds in `time_ranges` is ordered (start before end)."""
+    """Checks that each pair of time bounds in `time_ranges` is ordered (start before end), and gives
+    every time field one `now`, so `started=P1D&ended=P1D` is an empty range, not two instants."""
 
     time_ranges = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        now = timezone.now()
+        for field in self.fields.values():
+            if isinstance(field, fields.TimeField):
+                field.now = now
 
     def clean(self):
         cleaned = super().clean()
@@ -201,7 +210,7 @@ class ScaleFilterForm(forms.Form):
             if start is not None and end is not None and start >= end:
                 self.add_error(
                     start_name,
-                    f'{start.isoformat()} must be before {end_name} ({end.isoformat()})',
+                    f'{format_datetime(start)} must be before {end_name} ({format_datetime(end)})',
                 )
         return cleaned
 

@@ -42,15 +42,16 @@ def parse_datetime(text):
         value = value.replace(tzinfo=datetime.UTC)
     try:
         return value.astimezone(datetime.UTC)
-    except OverflowError as exc:
-        raise ValueError(f'{text!r} is out of range') from exc
+    except (OverflowError, ValueError) as exc:
+        raise ValueError(f'{text!r} has an offset or a time out of range') from exc
 
 
 def parse_time_value(text, now=None):
     """A datetime, or now minus a duration for a value starting with P. ValueError otherwise."""
     if not isinstance(text, str):
         raise ValueError(f'{text!r} is not a string')
-    text = text.strip()
+    # ISO-8601 letters (T, Z, P, Y, M, W, D, H, S) are case-insensitive in RFC 3339 practice.
+    text = text.strip().upper()
     if text.startswith('P'):
         duration = parse_duration(text)
         now = now or timezone.now()
@@ -59,3 +60,8 @@ def parse_time_value(text, now=None):
         except (OverflowError, ValueError) as exc:
             raise ValueError(f'{text!r} reaches before year 1') from exc
     return parse_datetime(text)
+
+
+def format_datetime(value):
+    """An aware datetime as the API writes it: ISO-8601 in UTC with a Z."""
+    return value.astimezone(datetime.UTC).isoformat().replace('+00:00', 'Z')
