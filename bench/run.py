@@ -31,7 +31,10 @@ PYTHON = sys.executable
 
 
 def bench_database_url(smoke):
-    """The benchmark database: <name>_bench next to DATABASE_URL's PostgreSQL database, or SQLite."""
+    """The benchmark database: BENCH_DATABASE_URL, else <name>_bench next to DATABASE_URL's PostgreSQL
+    database, else SQLite under var/."""
+    if os.environ.get('BENCH_DATABASE_URL') and not smoke:
+        return os.environ['BENCH_DATABASE_URL']
     url = os.environ.get('DATABASE_URL', '')
     if smoke or not url.startswith(('postgres://', 'postgresql://')):
         name = 'bench-smoke.sqlite3' if smoke else 'bench.sqlite3'
@@ -190,7 +193,7 @@ def shapes(values):
     lists = {
         'no filter': '',
         'page=last': 'page=last',
-        'page 5,000': 'page=5000',
+        'deep page (row 500,000)': 'page={deep}',
         'status=RUNNING': 'status=RUNNING',
         'status=FAILED&error_category=SYSTEM': 'status=FAILED&error_category=SYSTEM',
         'started=P1D': 'started=P1D',
@@ -206,6 +209,7 @@ def shapes(values):
     result = {}
     for size in (100, 1000):
         for name, query in lists.items():
+            query = query.format(deep=500_000 // size)
             result[f'GET /v6/jobs/ {name} (page_size {size})'] = f'/v6/jobs/?{query}&page_size={size}'
     job = values['job']
     result['GET /v6/jobs/{id}/'] = f'/v6/jobs/{job}/'

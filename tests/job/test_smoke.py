@@ -5,7 +5,7 @@ def test_job_list_and_detail_shapes(client, django_assert_max_num_queries):
     node = factories.node('host-1')
     running = factories.job(status='RUNNING', node=node, input_files=[('INPUT_FILE', factories.scale_file())])
     factories.execution(running, node=node)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(9):
         response = client.get('/v6/jobs/')
     assert response.status_code == 200
     body = response.json()

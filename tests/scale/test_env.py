@@ -236,8 +236,12 @@ def test_database_postgres_schemes_and_defaults(setenv, scheme):
     assert config['PASSWORD'] == ''
     assert config['HOST'] == 'localhost'
     assert config['PORT'] == ''
-    assert config['CONN_MAX_AGE'] == 0
+    assert config['CONN_MAX_AGE'] == 60
     assert config['OPTIONS'] == {}
+
+
+def test_database_postgres_conn_max_age_zero_closes_each_connection(setenv):
+    assert database(setenv, 'postgres://localhost/scale?conn_max_age=0')['CONN_MAX_AGE'] == 0
 
 
 def test_database_postgres_percent_encoded_parts(setenv):
