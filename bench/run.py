@@ -193,7 +193,7 @@ def shapes(values):
     lists = {
         'no filter': '',
         'page=last': 'page=last',
-        'deep page (row 500,000)': 'page={deep}',
+        'deep page (the middle row)': 'page={deep}',
         'status=RUNNING': 'status=RUNNING',
         'status=FAILED&error_category=SYSTEM': 'status=FAILED&error_category=SYSTEM',
         'started=P1D': 'started=P1D',
@@ -209,7 +209,7 @@ def shapes(values):
     result = {}
     for size in (100, 1000):
         for name, query in lists.items():
-            query = query.format(deep=500_000 // size)
+            query = query.format(deep=values['jobs'] // 2 // size + 1)
             result[f'GET /v6/jobs/ {name} (page_size {size})'] = f'/v6/jobs/?{query}&page_size={size}'
     job = values['job']
     result['GET /v6/jobs/{id}/'] = f'/v6/jobs/{job}/'
@@ -262,7 +262,7 @@ def main():
         results['memory_mib']['seed_jobs'] = round(rss, 1)
     results['jobs'] = job_count(env)
 
-    values = sample_values(env)
+    values = {**sample_values(env), 'jobs': results['jobs']}
     api = Api(env)
     try:
         for name, path in shapes(values).items():
