@@ -31,6 +31,13 @@ class ScaleFilter(django_filters.Filter):
         return dict(self.schema)
 
 
+class ChoicesSchemaMixin:
+    """The OpenAPI item schema lists the filter's `choices`."""
+
+    def openapi_schema(self):
+        return {'type': 'string', 'enum': [value for value, _ in self.extra['choices']]}
+
+
 class MultiValueFilter(ScaleFilter):
     """`field_name IN (values)`; no-op without values."""
 
@@ -60,13 +67,10 @@ class MultiValueIdFilter(MultiValueFilter):
     schema = {'type': 'integer', 'format': 'int64', 'minimum': 0}
 
 
-class MultiValueChoiceFilter(MultiValueFilter):
-    """Values must be among `choices` (case-insensitive); the OpenAPI schema lists them."""
+class MultiValueChoiceFilter(ChoicesSchemaMixin, MultiValueFilter):
+    """Values must be among `choices` (case-insensitive)."""
 
     field_class = fields.multivalue_field_factory(fields.ChoiceField)
-
-    def openapi_schema(self):
-        return {'type': 'string', 'enum': [value for value, _ in self.extra['choices']]}
 
 
 class TimeFilter(ScaleFilter):
@@ -75,22 +79,16 @@ class TimeFilter(ScaleFilter):
     field_class = fields.TimeField
     schema = {'type': 'string', 'description': EXAMPLES}
 
-    def openapi_schema(self):
-        return {'type': 'string'}
-
 
 class BooleanFilter(ScaleFilter):
     field_class = fields.BooleanField
     schema = {'type': 'boolean'}
 
 
-class ChoiceFilter(ScaleFilter):
+class ChoiceFilter(ChoicesSchemaMixin, ScaleFilter):
     """A single value among `choices`; applied by the FilterSet (method=...) or as an exact match."""
 
     field_class = fields.ChoiceField
-
-    def openapi_schema(self):
-        return {'type': 'string', 'enum': [value for value, _ in self.extra['choices']]}
 
 
 class PaginationFilter(ScaleFilter):
@@ -115,11 +113,11 @@ class LimitFilter(PaginationFilter):
     """A bound on the number of rows a view returns: an integer from 1 to `maximum`; the view reads
     it from the FilterSet's cleaned data."""
 
+    field_class = fields.BoundedIntegerField
+
     def __init__(self, *, maximum, default, **kwargs):
         self.maximum, self.default = maximum, default
         super().__init__(minimum=1, maximum=maximum, **kwargs)
-
-    field_class = fields.BoundedIntegerField
 
     def openapi_schema(self):
         return {'type': 'integer', 'minimum': 1, 'maximum': self.maximum, 'default': self.default}
@@ -138,7 +136,7 @@ def _is_nullable(model, path):
     return False
 
 
-class OrderingFilter(ScaleFilter):
+class OrderingFilter(ChoicesSchemaMixin, ScaleFilter):
     """`order`: one or more keys of `fields`, each optionally prefixed with `-` for descending.
 
     `fields` maps a public key to the lookups (or expressions) it sorts by. The default order
@@ -163,9 +161,6 @@ class OrderingFilter(ScaleFilter):
         )
         kwargs.setdefault('accepted', ', '.join(self.order_fields) + ' (prefix with - to reverse)')
         super().__init__(choices=choices, **kwargs)
-
-    def openapi_schema(self):
-        return {'type': 'string', 'enum': [value for value, _ in self.extra['choices']]}
 
     def filter(self, qs, value):
         keys = list(dict.fromkeys(value or self.default))
@@ -265,4 +260,5 @@ class ScaleFilterBackend(DjangoFilterBackend):
         return apply_filterset(filterset_class, request, queryset)[0]
 
     def get_schema_operation_parameters(self, view):
+        # scale.api.schema.ScaleFilterExtension documents the FilterSets for drf-spectacular.
         return []
