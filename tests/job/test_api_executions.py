@@ -9,26 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from job.choices import ExecutionStatus, JobStatus
 from tests import factories
 from tests.factories import dt
+from tests.job.contract import EXECUTION_DETAIL_KEYS, EXECUTION_LIST_KEYS
 
 pytestmark = pytest.mark.django_db
-
-LIST_KEYS = {
-    'id',
-    'status',
-    'exe_num',
-    'cluster_id',
-    'created',
-    'queued',
-    'started',
-    'ended',
-    'job',
-    'node',
-    'error',
-    'job_type',
-    'timeout',
-    'input_file_size',
-}
-DETAIL_KEYS = LIST_KEYS | {'task_results', 'resources', 'configuration', 'output'}
 
 
 @pytest.fixture
@@ -93,7 +76,7 @@ def test_nested_list_is_newest_first_with_the_list_shape(client, history):
     assert body['next'] is None
     assert body['previous'] is None
     first_run = body['results'][-1]
-    assert set(first_run) == LIST_KEYS
+    assert set(first_run) == EXECUTION_LIST_KEYS
     assert first_run['id'] == history['executions'][0].id
     assert first_run['status'] == 'FAILED'
     assert first_run['cluster_id'] == f'scale_job_{job.id}_1'
@@ -257,7 +240,7 @@ def test_nested_detail(client, history):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == DETAIL_KEYS
+    assert set(body) == EXECUTION_DETAIL_KEYS
     assert body['id'] == execution.id
     assert body['exe_num'] == 2
     assert body['status'] == 'COMPLETED'
@@ -305,7 +288,7 @@ def test_all_executions_list_newest_first(client, history):
 
     assert ids(response) == [other.id] + [execution.id for execution in reversed(executions)]
     assert response.json()['count'] == 5
-    assert set(response.json()['results'][0]) == LIST_KEYS
+    assert set(response.json()['results'][0]) == EXECUTION_LIST_KEYS
 
 
 def test_all_executions_filters(client, history):
@@ -380,7 +363,7 @@ def test_all_executions_detail(client, history):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == DETAIL_KEYS
+    assert set(body) == EXECUTION_DETAIL_KEYS
     assert body['id'] == execution.id
     assert body['exe_num'] == 1
     assert body['status'] == 'FAILED'

@@ -6,45 +6,9 @@ import pytest
 from job.choices import FileType, JobStatus
 from tests import factories
 from tests.factories import dt
+from tests.job.contract import SCALE_FILE_KEYS
 
 pytestmark = pytest.mark.django_db
-
-SCALE_FILE_KEYS = {
-    'id',
-    'file_name',
-    'workspace',
-    'data_type_tags',
-    'media_type',
-    'file_type',
-    'file_size',
-    'file_path',
-    'is_deleted',
-    'url',
-    'created',
-    'deleted',
-    'data_started',
-    'data_ended',
-    'source_started',
-    'source_ended',
-    'source_sensor_class',
-    'source_sensor',
-    'source_collection',
-    'source_task',
-    'last_modified',
-    'geometry',
-    'center_point',
-    'countries',
-    'job_type',
-    'job',
-    'job_exe',
-    'job_output',
-    'recipe_type',
-    'recipe',
-    'recipe_node',
-    'batch',
-    'is_superseded',
-    'superseded',
-}
 
 
 def timed_file(name, *, modified, source=None, data=None, **fields):

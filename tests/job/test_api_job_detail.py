@@ -7,90 +7,17 @@ from job.choices import ExecutionStatus, JobStatus
 from job.models import JobTypeRevision
 from tests import factories
 from tests.factories import dt
+from tests.job.contract import (
+    ERROR_KEYS,
+    EXECUTION_DETAIL_KEYS,
+    JOB_DETAIL_KEYS,
+    JOB_TYPE_KEYS,
+    JOB_TYPE_REV_DETAIL_KEYS,
+)
 
 pytestmark = pytest.mark.django_db
 
 # The fields of the spec's Job Details table, no more, no less.
-DETAIL_KEYS = {
-    'id',
-    'job_type',
-    'job_type_rev',
-    'event',
-    'recipe',
-    'batch',
-    'is_superseded',
-    'superseded_job',
-    'superseded_by_job',
-    'status',
-    'node',
-    'resources',
-    'error',
-    'max_tries',
-    'num_exes',
-    'execution',
-    'input',
-    'input_file_size',
-    'input_files',
-    'output',
-    'source_started',
-    'source_ended',
-    'source_sensor_class',
-    'source_sensor',
-    'source_collection',
-    'source_task',
-    'created',
-    'queued',
-    'started',
-    'ended',
-    'last_status_change',
-    'superseded',
-    'last_modified',
-    'configuration',
-}
-JOB_TYPE_KEYS = {
-    'id',
-    'name',
-    'version',
-    'title',
-    'description',
-    'is_active',
-    'is_paused',
-    'is_system',
-    'is_published',
-    'icon_code',
-    'unmet_resources',
-}
-JOB_TYPE_REV_DETAIL_KEYS = {'id', 'job_type', 'revision_num', 'docker_image', 'created', 'manifest'}
-EXECUTION_DETAIL_KEYS = {
-    'id',
-    'status',
-    'exe_num',
-    'cluster_id',
-    'created',
-    'queued',
-    'started',
-    'ended',
-    'job',
-    'node',
-    'error',
-    'job_type',
-    'timeout',
-    'input_file_size',
-    'task_results',
-    'resources',
-    'configuration',
-    'output',
-}
-ERROR_KEYS = {
-    'id',
-    'name',
-    'title',
-    'description',
-    'job_type_name',
-    'category',
-    'is_builtin',
-    'should_be_retried',
-}
 SECRET_VALUE = 'hunter2-do-not-leak'
 
 
@@ -151,7 +78,7 @@ def test_detail_has_exactly_the_contract_keys_and_nested_shapes(client):
 
     body = get_detail(client, job)
 
-    assert set(body) == DETAIL_KEYS
+    assert set(body) == JOB_DETAIL_KEYS
     assert body['id'] == job.id
     assert body['status'] == 'COMPLETED'
     assert set(body['job_type']) == JOB_TYPE_KEYS

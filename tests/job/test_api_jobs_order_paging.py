@@ -16,6 +16,7 @@ from job.filters import JOB_ORDER_FIELDS
 from job.models import Error, Job
 from tests import factories
 from tests.factories import dt, set_fields
+from tests.job.contract import UI_ORDER_KEYS
 
 URL = '/v6/jobs/'
 T = dt('2024-04-30T00:00:00Z')
@@ -161,17 +162,6 @@ ACCESSORS = {
     'error.category': lambda job: job.error.category if job.error else None,
     'error.title': lambda job: job.error.title if job.error else None,
 }
-UI_ORDER_KEYS = [
-    'job_type',
-    'recipe',
-    'created',
-    'last_modified',
-    'node',
-    'duration',
-    'status',
-    'error.category',
-    'error.title',
-]
 
 
 @pytest.fixture

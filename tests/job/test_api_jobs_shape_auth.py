@@ -12,6 +12,7 @@ from job.choices import ErrorCategory
 from job.models import Error, TriggerEvent
 from tests import factories
 from tests.factories import dt, set_fields
+from tests.job.contract import JOB_LIST_KEYS
 
 URL = '/v6/jobs/'
 T = dt('2024-04-30T00:00:00Z')
@@ -55,38 +56,6 @@ def jobs(db):
         )
         made.append(set_fields(job, last_modified=T + n * HOUR + datetime.timedelta(milliseconds=n * 250)))
     return made
-
-
-JOB_KEYS = {
-    'id',
-    'job_type',
-    'job_type_rev',
-    'event',
-    'recipe',
-    'batch',
-    'is_superseded',
-    'superseded_job',
-    'status',
-    'node',
-    'error',
-    'max_tries',
-    'num_exes',
-    'input_file_size',
-    'input_files',
-    'source_started',
-    'source_ended',
-    'source_sensor_class',
-    'source_sensor',
-    'source_collection',
-    'source_task',
-    'created',
-    'queued',
-    'started',
-    'ended',
-    'last_status_change',
-    'superseded',
-    'last_modified',
-}
 
 
 def test_list_item_shape_of_a_fully_linked_job(client, db):
@@ -144,7 +113,7 @@ def test_list_item_shape_of_a_fully_linked_job(client, db):
     assert set(body) == {'count', 'next', 'previous', 'results'}
     assert (body['count'], body['next'], body['previous']) == (1, None, None)
     item = body['results'][0]
-    assert set(item) == JOB_KEYS
+    assert set(item) == JOB_LIST_KEYS
     assert item == {
         'id': job.id,
         'job_type': {
@@ -222,7 +191,7 @@ def test_list_item_shape_of_a_fully_linked_job(client, db):
 def test_list_item_shape_of_a_bare_job(client, db):
     job = factories.job(status='PENDING')
     item = get(client).json()['results'][0]
-    assert set(item) == JOB_KEYS
+    assert set(item) == JOB_LIST_KEYS
     assert item['id'] == job.id
     for key in ('recipe', 'batch', 'node', 'error', 'superseded_job', 'input_file_size', 'queued', 'started'):
         assert item[key] is None, key
