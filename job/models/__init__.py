@@ -2,6 +2,7 @@ from job.models.error import Error
 from job.models.execution import JobExecution, JobExecutionLog
 from job.models.job import Job, JobInputFile, TriggerEvent
 from job.models.job_type import JobType, JobTypeRevision
+from job.models.secrets import SecretSetting
 from job.models.storage import ScaleFile, Workspace
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     'JobType',
     'JobTypeRevision',
     'ScaleFile',
+    'SecretSetting',
     'TriggerEvent',
     'Workspace',
 ]

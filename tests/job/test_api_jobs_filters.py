@@ -14,7 +14,7 @@ import pytest
 from django.db.models import Q
 
 from job.choices import ErrorCategory, JobStatus
-from job.filters import JobFilterSet
+from job.filters.jobs import JobFilterSet
 from job.models import Error, Job
 from tests import factories
 from tests.factories import dt

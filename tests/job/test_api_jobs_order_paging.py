@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from job.choices import ErrorCategory, JobStatus
-from job.filters import JOB_ORDER_FIELDS
+from job.filters.jobs import JOB_ORDER_FIELDS
 from job.models import Error, Job
 from tests import factories
 from tests.factories import dt, set_fields

@@ -6,7 +6,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from job.choices import ErrorCategory, ExecutionStatus, InputFileTimeField, JobStatus
-from job.filters import (
+from job.filters.jobs import (
     AllJobExecutionFilterSet,
     JobExecutionFilterSet,
     JobFilterSet,

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from job import views
+from job.views import jobs as views
 from scale.api.urls import ID
 
 # Every route answers with and without its trailing slash.

@@ -9,20 +9,18 @@ from rest_framework import serializers
 
 from batch.serializers import BatchBaseSerializer
 from job.configuration import public_configuration
-from job.models import Error, Job, JobExecution, JobType, JobTypeRevision, ScaleFile, TriggerEvent, Workspace
+from job.models import Job, JobExecution, JobTypeRevision
 from job.resources import STANDARD_RESOURCES, job_resources
+from job.serializers.base import (
+    DataField,
+    ErrorBaseSerializer,
+    JobTypeBaseSerializer,
+    TriggerEventBaseSerializer,
+)
 from node.serializers import NodeBaseSerializer
-from recipe.serializers import RecipeBaseSerializer, RecipeTypeBaseSerializer
+from recipe.serializers import RecipeBaseSerializer
 from scale.api.serializers import IdObjectField
 
-DATA_SCHEMA = {
-    'type': 'object',
-    'properties': {
-        'files': {'type': 'object', 'additionalProperties': {'type': 'array', 'items': {'type': 'integer'}}},
-        'json': {'type': 'object', 'additionalProperties': True},
-    },
-    'required': ['files', 'json'],
-}
 RESOURCES_SCHEMA = {
     'type': 'object',
     'properties': {
@@ -41,22 +39,6 @@ def _resources_body(resources):
     values = dict.fromkeys(STANDARD_RESOURCES, 0.0)
     values.update({name: float(value) for name, value in (resources or {}).items()})
     return {'resources': values}
-
-
-@extend_schema_field(DATA_SCHEMA)
-class DataField(serializers.Field):
-    """v6 data JSON `{"files": {name: [file ids]}, "json": {name: value}}`, never null."""
-
-    def __init__(self, **kwargs):
-        kwargs['read_only'] = True
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        value = super().get_attribute(instance)
-        return {} if value is None else value
-
-    def to_representation(self, value):
-        return {'files': value.get('files') or {}, 'json': value.get('json') or {}}
 
 
 @extend_schema_field(
@@ -136,24 +118,6 @@ class JobConfigurationField(serializers.Field):
         )
 
 
-class JobTypeBaseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = JobType
-        fields = [
-            'id',
-            'name',
-            'version',
-            'title',
-            'description',
-            'is_active',
-            'is_system',
-            'is_paused',
-            'is_published',
-            'icon_code',
-            'unmet_resources',
-        ]
-
-
 class JobTypeRevisionBaseSerializer(serializers.ModelSerializer):
     job_type = IdObjectField(source='job_type_id')
 
@@ -168,33 +132,6 @@ class JobTypeRevisionDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = JobTypeRevision
         fields = ['id', 'job_type', 'revision_num', 'docker_image', 'created', 'manifest']
-
-
-class TriggerEventBaseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = TriggerEvent
-        fields = ['id', 'type', 'occurred']
-
-
-class ErrorBaseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Error
-        fields = [
-            'id',
-            'name',
-            'title',
-            'description',
-            'job_type_name',
-            'category',
-            'is_builtin',
-            'should_be_retried',
-        ]
-
-
-class WorkspaceBaseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Workspace
-        fields = ['id', 'name']
 
 
 class JobBaseSerializer(serializers.ModelSerializer):
@@ -340,58 +277,5 @@ class JobDetailSerializer(JobSerializer):
             'superseded',
             'last_modified',
             'configuration',
-        ]
-        read_only_fields = fields
-
-
-class ScaleFileSerializer(serializers.ModelSerializer):
-    """A file (GET /v6/jobs/{id}/input_files/ items)."""
-
-    workspace = WorkspaceBaseSerializer(read_only=True)
-    url = serializers.CharField(read_only=True, allow_null=True)
-    job_type = JobTypeBaseSerializer(read_only=True, allow_null=True)
-    job = IdObjectField(source='job_id', allow_null=True)
-    job_exe = IdObjectField(source='job_exe_id', allow_null=True)
-    recipe_type = RecipeTypeBaseSerializer(read_only=True, allow_null=True)
-    recipe = IdObjectField(source='recipe_id', allow_null=True)
-    batch = BatchBaseSerializer(read_only=True, allow_null=True)
-
-    class Meta:
-        model = ScaleFile
-        fields = [
-            'id',
-            'file_name',
-            'workspace',
-            'data_type_tags',
-            'media_type',
-            'file_type',
-            'file_size',
-            'file_path',
-            'is_deleted',
-            'url',
-            'created',
-            'deleted',
-            'data_started',
-            'data_ended',
-            'source_started',
-            'source_ended',
-            'source_sensor_class',
-            'source_sensor',
-            'source_collection',
-            'source_task',
-            'last_modified',
-            'geometry',
-            'center_point',
-            'countries',
-            'job_type',
-            'job',
-            'job_exe',
-            'job_output',
-            'recipe_type',
-            'recipe',
-            'recipe_node',
-            'batch',
-            'is_superseded',
-            'superseded',
         ]
         read_only_fields = fields

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from batch.models import Batch
 from job import logs
-from job.filters import (
+from job.filters.jobs import (
     AllJobExecutionFilterSet,
     JobExecutionFilterSet,
     JobFilterSet,
@@ -18,13 +18,13 @@ from job.filters import (
     LogFilterSet,
 )
 from job.models import Job, JobExecution, JobExecutionLog, JobInputFile, JobType, JobTypeRevision, ScaleFile
-from job.serializers import (
+from job.serializers.jobs import (
     JobDetailSerializer,
     JobExecutionDetailSerializer,
     JobExecutionSerializer,
     JobSerializer,
-    ScaleFileSerializer,
 )
+from job.serializers.storage import ScaleFileSerializer
 from node.models import Node
 from scale.api.filters import apply_filterset
 from scale.api.schema import ParameterErrorSerializer, filterset_openapi_parameters

@@ -1,0 +1,1 @@
+"""FilterSets of the job app, one module per area."""

@@ -1,0 +1,3 @@
+"""Routes of the errors area (see job/urls/__init__.py)."""
+
+urlpatterns = []

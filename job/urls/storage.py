@@ -1,0 +1,3 @@
+"""Routes of the storage area (see job/urls/__init__.py)."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Views of the job app, one module per area: jobs.py (jobs, executions, input files, logs)."""
