@@ -111,7 +111,7 @@ REST_FRAMEWORK = {
         'rest_framework.renderers.JSONRenderer',
         'rest_framework.renderers.BrowsableAPIRenderer',
     ],
-    'DEFAULT_PARSER_CLASSES': ['rest_framework.parsers.JSONParser'],
+    'DEFAULT_PARSER_CLASSES': ['scale.api.parsers.BoundedJSONParser'],
     'DEFAULT_FILTER_BACKENDS': ['scale.api.filters.ScaleFilterBackend'],
     'DEFAULT_PAGINATION_CLASS': 'scale.api.pagination.ScalePagination',
     'DEFAULT_SCHEMA_CLASS': 'scale.api.schema.ScaleAutoSchema',

@@ -7,6 +7,7 @@ afterwards with `set_fields(obj, last_modified=...)`, a queryset update.
 import datetime
 import itertools
 
+from django.core.management import call_command
 from django.utils import timezone
 
 from batch.models import Batch
@@ -98,8 +99,13 @@ def job_type(name=None, version='1.0.0', **fields):
 
 
 def error(name):
-    """A builtin error (loaded from fixtures/builtin_errors.json by the test database setup)."""
-    return Error.objects.get(name=name, job_type_name__isnull=True)
+    """A builtin error (loaded from fixtures/builtin_errors.json by the test database setup, and again
+    here after a transactional test emptied the tables)."""
+    try:
+        return Error.objects.get(name=name, job_type_name__isnull=True)
+    except Error.DoesNotExist:
+        call_command('loaddata', 'fixtures/builtin_errors.json', verbosity=0)
+        return Error.objects.get(name=name, job_type_name__isnull=True)
 
 
 def node(hostname=None, **fields):

@@ -279,3 +279,19 @@ class JobDetailSerializer(JobSerializer):
             'configuration',
         ]
         read_only_fields = fields
+
+
+class QueueJobRequestSerializer(serializers.Serializer):
+    """The body of POST /v6/jobs/ (documentation; job.services.queue validates it)."""
+
+    job_type_id = serializers.IntegerField(min_value=1, help_text='The job type to run.')
+    input = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='v6 data JSON: {"files": {input name: [file ids]}, "json": {input name: value}}.',
+    )
+    configuration = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        help_text='Override of the job type configuration: {"priority", "output_workspaces", "settings", "mounts"}.',
+    )

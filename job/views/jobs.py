@@ -5,7 +5,10 @@ from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from batch.models import Batch
@@ -23,11 +26,14 @@ from job.serializers.jobs import (
     JobExecutionDetailSerializer,
     JobExecutionSerializer,
     JobSerializer,
+    QueueJobRequestSerializer,
 )
 from job.serializers.storage import ScaleFileSerializer
+from job.services import queue
 from node.models import Node
+from scale import idempotency
 from scale.api.filters import apply_filterset
-from scale.api.schema import ParameterErrorSerializer, filterset_openapi_parameters
+from scale.api.schema import ErrorSerializer, ParameterErrorSerializer, filterset_openapi_parameters
 
 INPUT_FILE_NAMES = Prefetch(
     'input_file_links',
@@ -65,8 +71,30 @@ SUPERSEDING_JOB = Job.objects.select_related('job_type').defer(
 )
 
 
+JOB_DETAIL = Job.objects.select_related(*LIST_JOINED).prefetch_related(
+    'job_type',
+    Prefetch('job_type_rev', JobTypeRevision.objects.select_related('job_type')),
+    BATCHES,
+    NODES,
+    'error',
+    Prefetch('superseded_job', SUPERSEDING_JOB),
+    Prefetch('superseded_by_job', SUPERSEDING_JOB),
+    INPUT_FILE_NAMES,
+    Prefetch(
+        'executions',
+        queryset=JobExecution.objects.filter(exe_num=F('job__num_exes')).select_related(*EXECUTION_RELATED),
+        to_attr='latest_executions',
+    ),
+)
+
+
+def with_latest_execution(job):
+    job.latest_execution = job.latest_executions[0] if job.latest_executions else None
+    return job
+
+
 class JobList(ListAPIView):
-    """Jobs, filtered, ordered and paged. `started`/`ended` bound `last_modified`."""
+    """Jobs, filtered, ordered and paged (`started`/`ended` bound `last_modified`); POST queues a job."""
 
     serializer_class = JobSerializer
     filterset_class = JobFilterSet
@@ -76,6 +104,35 @@ class JobList(ListAPIView):
         .prefetch_related(*LIST_LOOKUPS, INPUT_FILE_NAMES)
     )
 
+    @extend_schema(
+        request=QueueJobRequestSerializer,
+        responses={201: JobDetailSerializer, 409: ErrorSerializer},
+        parameters=[
+            OpenApiParameter(
+                idempotency.HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description='Repeating a request with the same key (and body) returns the first job and '
+                'creates nothing; the same key with another body is 409.',
+            )
+        ],
+    )
+    def post(self, request):
+        """Queue a new job of `job_type_id` on `input` (v6 data JSON), with an optional configuration
+        override: 201 with the job detail and its Location."""
+        try:
+            job_id, created = queue.queue_job_request(
+                request.user, request.data, idempotency.request_key(request)
+            )
+        except queue.UnknownJobType as exc:
+            raise NotFound(f'Job type {exc.args[0]} does not exist.') from None
+        job = with_latest_execution(JOB_DETAIL.get(pk=job_id))
+        headers = {'Location': request.build_absolute_uri(f'/v6/jobs/{job_id}/')}
+        if not created:
+            headers['Idempotent-Replayed'] = 'true'
+        body = JobDetailSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
 
 class JobDetail(RetrieveAPIView):
     """One job with its latest execution (`execution`: exe_num == num_exes, or null before it exists)."""
@@ -83,28 +140,10 @@ class JobDetail(RetrieveAPIView):
     serializer_class = JobDetailSerializer
     filter_backends = ()
     lookup_url_kwarg = 'job_id'
-    queryset = Job.objects.select_related(*LIST_JOINED).prefetch_related(
-        'job_type',
-        Prefetch('job_type_rev', JobTypeRevision.objects.select_related('job_type')),
-        BATCHES,
-        NODES,
-        'error',
-        Prefetch('superseded_job', SUPERSEDING_JOB),
-        Prefetch('superseded_by_job', SUPERSEDING_JOB),
-        INPUT_FILE_NAMES,
-        Prefetch(
-            'executions',
-            queryset=JobExecution.objects.filter(exe_num=F('job__num_exes')).select_related(
-                *EXECUTION_RELATED
-            ),
-            to_attr='latest_executions',
-        ),
-    )
+    queryset = JOB_DETAIL
 
     def get_object(self):
-        job = super().get_object()
-        job.latest_execution = job.latest_executions[0] if job.latest_executions else None
-        return job
+        return with_latest_execution(super().get_object())
 
 
 class JobInputFileList(ListAPIView):

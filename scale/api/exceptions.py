@@ -5,12 +5,14 @@ name to messages, and its `detail` names each parameter. A body that fails valid
 field -> messages object.
 """
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from job.exceptions import InvalidDocument
+from scale.api.parsers import RequestTooLarge
 
 
 class InvalidInput(APIException):
@@ -63,6 +65,8 @@ def exception_handler(exc, context):
         exc = NotFound()
     elif isinstance(exc, InvalidDocument):
         exc = FieldError(exc.errors)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
     return drf_exception_handler(exc, context)
 
 
