@@ -13,13 +13,15 @@ UNSCHEDULED_RESOURCES = frozenset({'sharedmem'})
 def job_resources(manifest, input_file_size=None):
     """The requirement of a job: `{"cpus", "mem" (MiB), "disk" (MiB), "gpus", <custom>...}` as floats.
 
-    Each scalar of `manifest.job.resources.scalar` is raised to its floor; one with an
-    inputMultiplier becomes ceil(value + multiplier * input size in MiB); disk is at least the input
-    size; sharedmem is left out (not schedulable).
+    Each scalar of `manifest.job.resources.scalar` (any name: custom resources are matched against
+    what nodes offer) is raised to its floor (cpus 0.25, mem 128, others 0); one with an
+    inputMultiplier becomes ceil(value + multiplier * input size in MiB) before the floor; disk is at
+    least the input size; sharedmem is left out (the container runtime gets it, the scheduler does
+    not). Resource names are compared lowercased, as the manifest normalization stores them.
     """
     input_size = float(input_file_size or 0.0)
     resources = dict(RESOURCE_FLOORS)
-    scalars = ((manifest or {}).get('job') or {}).get('resources', {}).get('scalar', [])
+    scalars = (((manifest or {}).get('job') or {}).get('resources') or {}).get('scalar') or []
     for scalar in scalars:
         name = str(scalar['name']).lower()
         if name in UNSCHEDULED_RESOURCES:

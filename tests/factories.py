@@ -232,3 +232,19 @@ def log_lines(execution_, lines, start=None):
         )
         for number, (stream, message) in enumerate(lines, start=1)
     )
+
+
+def job_type_request(name=None, version='1.0.0', *, tags=(), outputs=(), settings=(), errors=(), **fields):
+    """A body of POST /v6/job-types/: a valid Seed manifest (seed_manifest's) named `name` at
+    `version`, with `tags`, file `outputs` (names), `settings` ([(name, secret)]) and `errors`
+    ([(code, name, category)]), plus `fields` (docker_image defaults to '<name>:<version>')."""
+    name = name or f'job-type-{next(_seq)}'
+    manifest = seed_manifest(name, version)
+    job = manifest['job']
+    job['tags'] = list(tags)
+    job['interface']['outputs']['files'] = [{'name': output, 'pattern': f'{output}.*'} for output in outputs]
+    job['interface']['settings'] = [{'name': setting, 'secret': secret} for setting, secret in settings]
+    job['errors'] = [
+        {'code': code, 'name': error_name, 'category': category} for code, error_name, category in errors
+    ]
+    return {'docker_image': fields.pop('docker_image', f'{name}:{version}'), 'manifest': manifest, **fields}
