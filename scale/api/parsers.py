@@ -1,6 +1,7 @@
 """Request body parsing with bounds: one request cannot exhaust memory or recursion."""
 
 import json
+import math
 
 from django.conf import settings
 from rest_framework import status
@@ -35,7 +36,7 @@ def _depth_exceeds(value, limit):
 
 class BoundedJSONParser(JSONParser):
     """JSON bodies of at most SCALE_MAX_REQUEST_BYTES (413 beyond), nested at most 64 deep, without
-    NaN or Infinity (400)."""
+    NaN, Infinity or numbers too large for a float (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -44,7 +45,9 @@ class BoundedJSONParser(JSONParser):
             raise RequestTooLarge(f'The request body is larger than {limit} bytes.')
         encoding = (parser_context or {}).get('encoding', settings.DEFAULT_CHARSET)
         try:
-            data = json.loads(raw.decode(encoding), parse_constant=self._refuse_constant)
+            data = json.loads(
+                raw.decode(encoding), parse_constant=self._refuse_constant, parse_float=self._finite_float
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f'JSON parse error - {exc}') from None
         except RecursionError:
@@ -56,3 +59,10 @@ class BoundedJSONParser(JSONParser):
     @staticmethod
     def _refuse_constant(name):
         raise ValueError(f'{name} is not valid JSON')
+
+    @staticmethod
+    def _finite_float(text):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f'{text} is out of range for a number')
+        return value

@@ -402,11 +402,12 @@ def test_a_body_that_is_not_json_is_refused(staff_client, job_type):
     form = staff_client.post('/v6/jobs/', {'job_type_id': job_type.id})
     broken = staff_client.post('/v6/jobs/', '{"job_type_id": ', content_type='application/json')
     nan = staff_client.post('/v6/jobs/', '{"job_type_id": NaN}', content_type='application/json')
+    huge = staff_client.post('/v6/jobs/', '{"job_type_id": 1e400}', content_type='application/json')
     deep = staff_client.post('/v6/jobs/', '[' * 100 + ']' * 100, content_type='application/json')
     very_deep = staff_client.post('/v6/jobs/', '[' * 100000, content_type='application/json')
 
     assert form.status_code == 415
-    assert [broken.status_code, nan.status_code, deep.status_code, very_deep.status_code] == [400] * 4
+    assert [response.status_code for response in (broken, nan, huge, deep, very_deep)] == [400] * 5
     assert 'JSON parse error' in deep.json()['detail']
 
 
@@ -491,4 +492,104 @@ def test_a_malformed_key_is_400(staff_client, job_type, files, key):
 
     assert response.status_code == 400
     assert 'Idempotency-Key' in response.json()['errors']
+    assert not Job.objects.exists()
+
+
+# --- Configuration override ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def configured_type():
+    body = manifest()
+    body['job']['interface']['settings'] = [
+        {'name': 'DB_HOST', 'secret': False},
+        {'name': 'DB_PASS', 'secret': True},
+    ]
+    factories.workspace('ws-default')
+    factories.workspace('ws-other')
+    return factories.job_type(
+        'configured',
+        manifest=body,
+        configuration={
+            'priority': 42,
+            'output_workspaces': {'default': 'ws-default', 'outputs': {}},
+            'settings': {'DB_HOST': 'db.example'},
+        },
+    )
+
+
+def test_an_override_is_merged_over_the_job_types_configuration(staff_client, configured_type, files):
+    body = {
+        'job_type_id': configured_type.id,
+        'input': {'files': {'INPUT_FILE': [files[0].id]}},
+        'configuration': {'priority': 7, 'output_workspaces': {'default': 'ws-other'}},
+    }
+
+    detail = post(staff_client, body).json()
+
+    assert detail['configuration'] == {
+        'mounts': {},
+        'output_workspaces': {'default': 'ws-other', 'outputs': {}},
+        'priority': 7,
+        'settings': {'DB_HOST': 'db.example'},
+    }
+    assert Job.objects.get().priority == 7
+
+
+def test_an_override_without_priority_keeps_the_job_types(staff_client, configured_type, files):
+    body = {
+        'job_type_id': configured_type.id,
+        'input': {'files': {'INPUT_FILE': [files[0].id]}},
+        'configuration': {'settings': {'DB_HOST': 'other.example'}},
+    }
+
+    detail = post(staff_client, body).json()
+
+    assert detail['configuration']['priority'] == 42
+    assert detail['configuration']['settings'] == {'DB_HOST': 'other.example'}
+
+
+def test_secret_settings_are_kept_apart_and_never_returned(staff_client, configured_type, files):
+    from job.models import SecretSetting
+
+    body = {
+        'job_type_id': configured_type.id,
+        'input': {'files': {'INPUT_FILE': [files[0].id]}},
+        'configuration': {'settings': {'DB_PASS': 'hunter2-secret'}},
+    }
+
+    response = post(staff_client, body)
+    job = Job.objects.get()
+
+    assert response.status_code == 201
+    assert b'hunter2-secret' not in response.content
+    assert b'hunter2-secret' not in staff_client.get(f'/v6/jobs/{job.id}/').content
+    assert b'hunter2-secret' not in staff_client.get('/v6/jobs/').content
+    assert 'DB_PASS' not in json.dumps(job.configuration)
+    assert SecretSetting.objects.get(job=job).value == 'hunter2-secret'
+
+
+@pytest.mark.parametrize(
+    ('configuration', 'path'),
+    [
+        ({'priority': 0}, 'configuration.priority'),
+        ({'priority': True}, 'configuration.priority'),
+        ({'priority': '5'}, 'configuration.priority'),
+        ({'settings': {'DB_HOST': 5}}, 'configuration.settings.DB_HOST'),
+        ({'output_workspaces': {'default': 'no-such-workspace'}}, 'configuration.output_workspaces.default'),
+        ({'version': 'BAD'}, 'configuration.version'),
+        ({'surprise': 1}, 'configuration.surprise'),
+    ],
+)
+def test_a_bad_override_is_400_naming_it(staff_client, configured_type, files, configuration, path):
+    body = {
+        'job_type_id': configured_type.id,
+        'input': {'files': {'INPUT_FILE': [files[0].id]}},
+        'configuration': configuration,
+    }
+
+    response = post(staff_client, body)
+
+    assert response.status_code == 400, response.content
+    assert path in response.json()['errors'], response.json()
     assert not Job.objects.exists()

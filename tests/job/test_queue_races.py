@@ -23,7 +23,7 @@ def run_together(count, work):
         try:
             barrier.wait()
             results[index] = work()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread met
+        except Exception as exc:  # the test inspects what each thread met
             results[index] = exc
         finally:
             connections.close_all()
