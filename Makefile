@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-FIXTURES := fixtures/builtin_errors.json fixtures/demo_workspace.json fixtures/demo_job_types.json
 
 .PHONY: venv run test lint format bench bench-smoke migrate fixtures clean
 
@@ -17,8 +16,9 @@ venv: $(STAMP)
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
+## fixtures: the builtin errors, and the demo workspace (under var/), files and job types
 fixtures: migrate
-	$(PY) manage.py loaddata $(FIXTURES)
+	$(PY) manage.py load_demo
 
 ## run: migrate, load the fixtures and start the whole system (Ctrl-C stops it all)
 run: fixtures

@@ -190,7 +190,7 @@ def edit_job_type(job_type, changes):
     manifest, docker_image (and auto_update, accepted for Scale clients; there is nothing to
     update). Explicit false and null values apply. is_active false stamps `deprecated` (true clears
     it); is_paused stamps or clears `paused`. A manifest must keep the job type's name and version; a
-    manifest, or a docker_image different from the current one, makes a new JobTypeRevision
+    manifest or a docker_image different from the current one makes a new JobTypeRevision
     (revision_num + 1) and resets unmet_resources. The configuration given (or the stored one, when
     only the manifest changes) is validated against the manifest; its secret settings go to
     SecretSetting. System job types accept only is_paused.
@@ -228,12 +228,13 @@ def edit_job_type(job_type, changes):
         new_image = 'docker_image' in changes and changes['docker_image'] != job_type.docker_image
         if 'docker_image' in changes:
             job_type.docker_image = changes['docker_image']
+        new_manifest = manifest is not None and manifest != job_type.manifest
         if manifest is not None:
             job_type.manifest = manifest
             job_type.title = manifest['job']['title']
             job_type.description = manifest['job']['description']
             _register_errors(job_type.name, manifest)
-        if manifest is not None or new_image:
+        if new_manifest or new_image:
             job_type.revision_num += 1
             job_type.unmet_resources = None
             JobTypeRevision.objects.create(

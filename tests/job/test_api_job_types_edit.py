@@ -100,6 +100,23 @@ def test_a_new_manifest_makes_a_new_revision(staff_client, job_type):
 
 
 @pytest.mark.django_db
+def test_the_same_manifest_again_makes_no_revision(staff_client, job_type):
+    # Re-posting or re-patching an unchanged manifest (e.g. a deploy script run twice) is a no-op.
+    manifest = refreshed(job_type).manifest
+
+    assert patch(staff_client, {'manifest': manifest}).status_code == 200
+    response = staff_client.post(
+        '/v6/job-types/',
+        {'docker_image': 'editable:1.0.0', 'manifest': manifest},
+        format='json',
+    )
+
+    assert response.status_code == 200
+    assert refreshed(job_type).revision_num == 1
+    assert job_type.revisions.count() == 1
+
+
+@pytest.mark.django_db
 def test_a_new_image_makes_a_new_revision(staff_client, job_type):
     patch(staff_client, {'docker_image': 'editable:1.0.0'})  # the same image
     assert refreshed(job_type).revision_num == 1
