@@ -124,7 +124,7 @@ class JobTypeEditSerializer(StrictSerializer):
     auto_update = StrictBooleanField(required=False, help_text='Accepted for Scale clients; no effect.')
 
 
-class JobTypeValidationRequestSerializer(StrictSerializer):
+class JobTypeValidationSerializer(StrictSerializer):
     """POST /v6/job-types/validation/: `manifest` and `configuration` are checked; the other fields
     of a create body may be sent too (a dry run of the create), and are only type-checked."""
 

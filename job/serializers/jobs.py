@@ -281,7 +281,7 @@ class JobDetailSerializer(JobSerializer):
         read_only_fields = fields
 
 
-class QueueJobRequestSerializer(serializers.Serializer):
+class QueueJobSerializer(serializers.Serializer):
     """The body of POST /v6/jobs/ (documentation; job.services.queue validates it)."""
 
     job_type_id = serializers.IntegerField(min_value=1, help_text='The job type to run.')

@@ -128,7 +128,7 @@ class WorkspaceDetailSerializer(WorkspaceSerializer):
 # --- Request bodies: documentation only; job.services.storage validates them -------------------------
 
 
-class HostBrokerRequestSerializer(serializers.Serializer):
+class HostBrokerSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=list(storage.BROKER_TYPES), help_text='Only "host" is supported.')
     host_path = serializers.CharField(
         max_length=storage.MAX_HOST_PATH,
@@ -136,12 +136,12 @@ class HostBrokerRequestSerializer(serializers.Serializer):
     )
 
 
-class WorkspaceConfigurationRequestSerializer(serializers.Serializer):
+class WorkspaceConfigurationSerializer(serializers.Serializer):
     version = serializers.CharField(required=False, help_text='Ignored (Scale configuration version).')
-    broker = HostBrokerRequestSerializer()
+    broker = HostBrokerSerializer()
 
 
-class WorkspaceEditRequestSerializer(serializers.Serializer):
+class WorkspaceEditSerializer(serializers.Serializer):
     """The body of PATCH /v6/workspaces/{id}/: any of these keys; explicit false and null apply."""
 
     title = serializers.CharField(required=False, max_length=50)
@@ -154,10 +154,10 @@ class WorkspaceEditRequestSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(
         required=False, help_text='A JSON boolean. false stamps `deprecated`, true clears it.'
     )
-    configuration = WorkspaceConfigurationRequestSerializer(required=False)
+    configuration = WorkspaceConfigurationSerializer(required=False)
 
 
-class WorkspaceCreateRequestSerializer(WorkspaceEditRequestSerializer):
+class WorkspaceCreateSerializer(WorkspaceEditSerializer):
     """The body of POST /v6/workspaces/. Other keys are refused."""
 
     name = serializers.RegexField(
@@ -170,7 +170,7 @@ class WorkspaceCreateRequestSerializer(WorkspaceEditRequestSerializer):
     )
     title = serializers.CharField(max_length=50)
     is_active = serializers.BooleanField(required=False, default=True, help_text='A JSON boolean.')
-    configuration = WorkspaceConfigurationRequestSerializer()
+    configuration = WorkspaceConfigurationSerializer()
 
 
 @extend_schema_field({'oneOf': [{'type': 'integer', 'minimum': 1}, {'type': 'string', 'maxLength': 50}]})
@@ -178,7 +178,7 @@ class WorkspaceReferenceField(serializers.Field):
     """A workspace id or name."""
 
 
-class FileRegisterRequestSerializer(serializers.Serializer):
+class FileRegisterSerializer(serializers.Serializer):
     """The body of POST /v6/files/: registers a file that already exists in a workspace."""
 
     workspace = WorkspaceReferenceField(help_text='Id or name of an active workspace.')

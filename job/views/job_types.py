@@ -27,7 +27,7 @@ from job.serializers.job_types import (
     JobTypeRevisionItemSerializer,
     JobTypeRevisionWithManifestSerializer,
     JobTypeSerializer,
-    JobTypeValidationRequestSerializer,
+    JobTypeValidationSerializer,
     ValidationResultSerializer,
 )
 from job.services import job_types as services
@@ -209,9 +209,9 @@ class JobTypeValidation(APIView):
 
     @extend_schema(
         summary='Validate a Seed manifest and a configuration; nothing is saved.',
-        request=JobTypeValidationRequestSerializer,
+        request=JobTypeValidationSerializer,
         responses={200: ValidationResultSerializer, 400: BAD_BODY},
     )
     def post(self, request):
-        body = validated_body(JobTypeValidationRequestSerializer, request)
+        body = validated_body(JobTypeValidationSerializer, request)
         return Response(services.validate_job_type(body['manifest'], body.get('configuration')))

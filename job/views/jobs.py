@@ -26,7 +26,7 @@ from job.serializers.jobs import (
     JobExecutionDetailSerializer,
     JobExecutionSerializer,
     JobSerializer,
-    QueueJobRequestSerializer,
+    QueueJobSerializer,
 )
 from job.serializers.storage import ScaleFileSerializer
 from job.services import queue
@@ -105,7 +105,7 @@ class JobList(ListAPIView):
     )
 
     @extend_schema(
-        request=QueueJobRequestSerializer,
+        request=QueueJobSerializer,
         responses={201: JobDetailSerializer, 409: ErrorSerializer},
         parameters=[
             OpenApiParameter(

@@ -10,12 +10,12 @@ from job.filters.storage import ScaleFileFilterSet, WorkspaceFilterSet
 from job.models import ScaleFile, Workspace
 from job.serializers.storage import (
     BodyErrorSerializer,
-    FileRegisterRequestSerializer,
+    FileRegisterSerializer,
     ScaleFileDetailSerializer,
     ScaleFileSerializer,
-    WorkspaceCreateRequestSerializer,
+    WorkspaceCreateSerializer,
     WorkspaceDetailSerializer,
-    WorkspaceEditRequestSerializer,
+    WorkspaceEditSerializer,
     WorkspaceSerializer,
 )
 from job.services import storage
@@ -52,7 +52,7 @@ class WorkspaceList(ListAPIView):
     queryset = Workspace.objects.defer('json_config')
 
     @extend_schema(
-        request=WorkspaceCreateRequestSerializer,
+        request=WorkspaceCreateSerializer,
         responses={201: WorkspaceDetailSerializer, 400: BAD_BODY},
     )
     def post(self, request):
@@ -70,7 +70,7 @@ class WorkspaceDetail(RetrieveAPIView):
     queryset = Workspace.objects.all()
 
     @extend_schema(
-        request=WorkspaceEditRequestSerializer,
+        request=WorkspaceEditSerializer,
         responses={200: WorkspaceDetailSerializer, 400: BAD_BODY},
     )
     def patch(self, request, workspace_id):
@@ -88,7 +88,7 @@ class ScaleFileList(ListAPIView):
     queryset = FILES.defer('meta_data')
 
     @extend_schema(
-        request=FileRegisterRequestSerializer,
+        request=FileRegisterSerializer,
         responses={201: ScaleFileDetailSerializer, 400: BAD_BODY},
     )
     def post(self, request):
