@@ -52,6 +52,23 @@ def env_int(name, default, minimum=None, maximum=None):
     return number
 
 
+def env_float(name, default, minimum=None, maximum=None):
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f'{name}={value!r} is not a number') from None
+    if (
+        number != number
+        or (minimum is not None and number < minimum)
+        or (maximum is not None and number > maximum)
+    ):
+        raise ImproperlyConfigured(f'{name}={value} is outside the accepted range {minimum}..{maximum}')
+    return number
+
+
 def env_choice(name, default, choices):
     value = _raw(name)
     if value is None:

@@ -5,7 +5,7 @@ One flat file: no per-environment layers. Every variable is parsed strictly by s
 
 from pathlib import Path
 
-from scale.env import database, env_bool, env_choice, env_int, env_list, env_str, secret_key
+from scale.env import database, env_bool, env_choice, env_float, env_int, env_list, env_str, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str('SCALE_VAR_DIR', str(BASE_DIR / 'var'))).resolve()
@@ -26,6 +26,15 @@ DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 
 # Reads need a signed-in user unless this is on; writes always need a staff user.
 SCALE_PUBLIC_READ_API = env_bool('SCALE_PUBLIC_READ_API', False)
+
+# Nodes and the scheduler (seconds). A node whose agent has not heartbeaten for SCALE_NODE_TIMEOUT is
+# OFFLINE and its running executions fail with node-lost; agents heartbeat every
+# SCALE_HEARTBEAT_INTERVAL; the scheduler passes every SCALE_SCHEDULER_INTERVAL and looks at most at
+# SCALE_SCHEDULER_WINDOW queued jobs a pass.
+SCALE_NODE_TIMEOUT = env_float('SCALE_NODE_TIMEOUT', 30.0, minimum=1.0)
+SCALE_HEARTBEAT_INTERVAL = env_float('SCALE_HEARTBEAT_INTERVAL', 5.0, minimum=0.1)
+SCALE_SCHEDULER_INTERVAL = env_float('SCALE_SCHEDULER_INTERVAL', 1.0, minimum=0.05)
+SCALE_SCHEDULER_WINDOW = env_int('SCALE_SCHEDULER_WINDOW', 5000, minimum=1)
 
 INSTALLED_APPS = [
     'django.contrib.admin',

@@ -8,7 +8,8 @@ class JobExecution(models.Model):
     """One attempt at running a job on a node: created RUNNING when the scheduler places the job,
     ended COMPLETED, FAILED (with `error`) or CANCELED. `exe_num` is unique per job and equals the
     job's `num_exes` at placement; reports for any other exe_num are ignored (fencing).
-    `resources` are the allocated resources; `cluster_id` names the execution in logs."""
+    `resources` are the allocated resources; `cluster_id` names the execution in logs. The node's
+    agent stamps `launched` (and the process id `pid`) when it claims the execution and starts it."""
 
     job = models.ForeignKey('job.Job', on_delete=models.CASCADE, related_name='executions', db_index=False)
     job_type = models.ForeignKey('job.JobType', on_delete=models.PROTECT, related_name='+')
@@ -20,6 +21,8 @@ class JobExecution(models.Model):
     )
     error = models.ForeignKey('job.Error', on_delete=models.PROTECT, null=True, blank=True, related_name='+')
     exit_code = models.IntegerField(null=True, blank=True)
+    launched = models.DateTimeField(null=True, blank=True)
+    pid = models.IntegerField(null=True, blank=True)
     timeout = models.PositiveIntegerField(null=True, blank=True)
     input_file_size = models.FloatField(null=True, blank=True)
     resources = models.JSONField(default=dict, blank=True)

@@ -29,6 +29,7 @@ class Job(models.Model):
     requirement `{"cpus": .., "mem": MiB, "disk": MiB, "gpus": .., <custom>: ..}`) are fixed when the
     job is queued. `configuration` is the job's own override of its job type's configuration, or
     null. `last_modified` changes on every write and is what the list's `started`/`ended` filter.
+    `queue_reason` is the scheduler's short answer to "why is this QUEUED job not running yet?".
     """
 
     job_type = models.ForeignKey('job.JobType', on_delete=models.PROTECT, related_name='jobs', db_index=False)
@@ -60,6 +61,7 @@ class Job(models.Model):
     output = models.JSONField(null=True, blank=True)
     configuration = models.JSONField(null=True, blank=True)
     resources = models.JSONField(null=True, blank=True)
+    queue_reason = models.CharField(max_length=250, null=True, blank=True)
     source_started = models.DateTimeField(null=True, blank=True)
     source_ended = models.DateTimeField(null=True, blank=True)
     source_sensor_class = models.CharField(max_length=250, null=True, blank=True)

@@ -46,6 +46,8 @@ def add_executions(gen, rows, rec, attempts, requirement, first_file):
                 node.id if node is not None else None,
                 attempt.error_id,
                 attempt.exit_code,
+                started,  # launched: the agent started the process when the execution started
+                None,  # pid
                 rev.timeout,
                 size,
                 resources,

@@ -459,6 +459,7 @@ class Generator:
                 rec.output,
                 rec.configuration,
                 rec.resources,
+                None,  # queue_reason: the scheduler writes it
                 *rec.source,
                 created,
                 rec.queued,

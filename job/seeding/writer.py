@@ -43,13 +43,13 @@ COLUMNS = {
     'job': (
         'id', 'job_type_id', 'job_type_rev_id', 'event_id', 'recipe_id', 'batch_id', 'is_superseded',
         'superseded_job_id', 'superseded', 'status', 'node_id', 'error_id', 'priority', 'max_tries', 'num_exes',
-        'input', 'input_file_size', 'output', 'configuration', 'resources', 'source_started', 'source_ended',
+        'input', 'input_file_size', 'output', 'configuration', 'resources', 'queue_reason', 'source_started', 'source_ended',
         'source_sensor_class', 'source_sensor', 'source_collection', 'source_task', 'created', 'queued',
         'started', 'ended', 'last_status_change', 'last_modified',
     ),
     'job_input_file': ('id', 'job_id', 'input_file_id', 'job_input', 'created'),
     'job_exe': (
-        'id', 'job_id', 'job_type_id', 'exe_num', 'status', 'cluster_id', 'node_id', 'error_id', 'exit_code',
+        'id', 'job_id', 'job_type_id', 'exe_num', 'status', 'cluster_id', 'node_id', 'error_id', 'exit_code', 'launched', 'pid',
         'timeout', 'input_file_size', 'resources', 'configuration', 'output', 'task_results', 'created',
         'queued', 'started', 'ended', 'last_modified',
     ),
