@@ -290,6 +290,8 @@ JOB_FIELDS_WITHOUT_FILTER = {
     'ended',
     'last_status_change',
     'superseded',
+    # Free text written by the scheduler (why a queued job waits): shown, not filtered.
+    'queue_reason',
     # Counters and scheduling numbers: orderable, not filters in the contract.
     'priority',
     'max_tries',
