@@ -23,6 +23,20 @@ def cheap_test_settings(settings):
     settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if not name.startswith('whitenoise.')]
 
 
+@pytest.fixture(autouse=True)
+def builtin_errors_in_transactional_tests(request):
+    """A transactional test (django_db(transaction=True)) empties every table when it ends; the next
+    one finds the builtin errors loaded again, as every other test does."""
+    marker = request.node.get_closest_marker('django_db')
+    if marker is None or not marker.kwargs.get('transaction'):
+        return
+    request.getfixturevalue('transactional_db')
+    from job.models import Error
+
+    if not Error.objects.filter(is_builtin=True).exists():
+        call_command('loaddata', BUILTIN_ERRORS, verbosity=0)
+
+
 def _token_client(user):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f'Token {Token.objects.get_or_create(user=user)[0].key}')
