@@ -200,6 +200,7 @@ class LogFilterSet(ScaleFilterSet):
     started = TimeFilter(
         field_name='timestamp', lookup_expr='gte', help_text='Lines logged at or after this time.'
     )
+    ended = TimeFilter(field_name='timestamp', lookup_expr='lte', help_text='Lines logged at or before this time.')
     after = IdFilter(
         field_name='scale_order_num',
         lookup_expr='gt',
@@ -210,6 +211,8 @@ class LogFilterSet(ScaleFilterSet):
         default=DEFAULT_LOG_LIMIT,
         help_text=f'At most this many lines, 1 to {MAX_LOG_LIMIT} (default {DEFAULT_LOG_LIMIT}).',
     )
+
+    time_ranges = (('started', 'ended'),)
 
     class Meta(ScaleFilterSet.Meta):
         model = JobExecutionLog

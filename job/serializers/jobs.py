@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from batch.serializers import BatchBaseSerializer
+from job.choices import JobStatus
 from job.configuration import public_configuration
 from job.models import Job, JobExecution, JobTypeRevision
 from job.resources import STANDARD_RESOURCES, job_resources
@@ -240,6 +241,9 @@ class JobDetailSerializer(JobSerializer):
     input = DataField()
     output = DataField()
     configuration = JobConfigurationField()
+    queue_reason = serializers.SerializerMethodField(
+        help_text='For a QUEUED job, why it is not running yet (written by the scheduler); otherwise null.'
+    )
 
     class Meta(JobSerializer.Meta):
         fields = [
@@ -277,8 +281,14 @@ class JobDetailSerializer(JobSerializer):
             'superseded',
             'last_modified',
             'configuration',
+            'queue_reason',
         ]
         read_only_fields = fields
+
+    def get_queue_reason(self, job) -> str | None:
+        if job.status != JobStatus.QUEUED:
+            return None
+        return job.queue_reason or 'waiting for the scheduler to look at it'
 
 
 class QueueJobSerializer(serializers.Serializer):

@@ -61,6 +61,7 @@ JOB_DETAIL_KEYS = JOB_LIST_KEYS | {
     'input',
     'output',
     'configuration',
+    'queue_reason',  # ours: why a QUEUED job is not running yet
 }
 EXECUTION_LIST_KEYS = frozenset(
     {

@@ -503,3 +503,15 @@ def test_query_count_is_constant(client, django_assert_num_queries, django_asser
     assert body['superseded_by_job'] is not None
     assert body['superseded_job']['id'] == old.id
     assert sum(len(names) for names in body['input_files'].values()) == 4
+
+
+def test_a_queued_job_says_why_it_is_not_running(client):
+    waiting = factories.job(status=JobStatus.QUEUED)
+    factories.set_fields(waiting, queue_reason='needs 8 gpus, the largest node has 2')
+    fresh = factories.job(status=JobStatus.QUEUED)
+    done = factories.job(status=JobStatus.COMPLETED)
+    factories.set_fields(done, queue_reason='stale text the scheduler left')
+
+    assert get_detail(client, waiting)['queue_reason'] == 'needs 8 gpus, the largest node has 2'
+    assert get_detail(client, fresh)['queue_reason'] == 'waiting for the scheduler to look at it'
+    assert get_detail(client, done)['queue_reason'] is None

@@ -214,6 +214,27 @@ def test_started_is_inclusive(client, logged, started, expected):
     assert [hit['_source']['scale_order_num'] for hit in hits(response)] == expected
 
 
+@pytest.mark.parametrize(
+    ('query', 'expected'),
+    [
+        ({'ended': '2024-03-01T12:00:00.002Z'}, [1, 2]),
+        ({'started': '2024-03-01T12:00:00.002Z', 'ended': '2024-03-01T12:00:00.004Z'}, [2, 3, 4]),
+        ({'ended': '2030-01-01T00:00:00Z', 'after': 3}, [4, 5]),
+    ],
+)
+def test_ended_is_inclusive(client, logged, query, expected):
+    response = client.get(url(logged), query)
+
+    assert [hit['_source']['scale_order_num'] for hit in hits(response)] == expected
+
+
+def test_started_after_ended_is_400(client, logged):
+    response = client.get(url(logged), {'started': '2024-03-01T12:00:01Z', 'ended': '2024-03-01T12:00:00Z'})
+
+    assert response.status_code == 400
+    assert 'started' in response.json()['errors']
+
+
 def test_started_after_every_line_is_204(client, logged):
     response = client.get(url(logged), {'started': '2024-03-01T12:00:00.006Z'})
 
