@@ -200,7 +200,9 @@ class LogFilterSet(ScaleFilterSet):
     started = TimeFilter(
         field_name='timestamp', lookup_expr='gte', help_text='Lines logged at or after this time.'
     )
-    ended = TimeFilter(field_name='timestamp', lookup_expr='lte', help_text='Lines logged at or before this time.')
+    ended = TimeFilter(
+        field_name='timestamp', lookup_expr='lte', help_text='Lines logged at or before this time.'
+    )
     after = IdFilter(
         field_name='scale_order_num',
         lookup_expr='gt',
