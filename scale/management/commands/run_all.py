@@ -5,7 +5,9 @@ the others get SIGTERM, then SIGKILL after a grace period.
 """
 
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,15 +15,46 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from scale.env import env_int, env_str
+from scale.env import env_bool, env_int, env_str
 
 GRACE_SECONDS = 20
 
 
+def machine_resources():
+    """This machine's cpus, memory (MiB) and free disk of the var directory (MiB), for the local node."""
+    memory_kib = 0
+    with open('/proc/meminfo') as meminfo:
+        for line in meminfo:
+            if line.startswith('MemTotal:'):
+                memory_kib = int(line.split()[1])
+    disk = shutil.disk_usage(settings.VAR_DIR)
+    return os.cpu_count() or 1, memory_kib // 1024, disk.free // (1024 * 1024)
+
+
 def processes():
-    """(name, argv) of every process `make run` starts."""
+    """(name, argv) of every process `make run` starts: the API, the scheduler and one local node
+    sized from this machine (SCALE_LOCAL_NODE=false leaves the node out)."""
     bind = env_str('SCALE_BIND', '127.0.0.1:8000')
     workers = env_int('SCALE_API_WORKERS', 2, minimum=1, maximum=64)
+    manage = [sys.executable, str(settings.BASE_DIR / 'manage.py')]
+    cpus, mem, disk = machine_resources()
+    local_node = [
+        (
+            'node',
+            [
+                *manage,
+                'run_node',
+                '--hostname',
+                socket.gethostname(),
+                '--cpus',
+                str(cpus),
+                '--mem',
+                str(mem),
+                '--disk',
+                str(disk),
+            ],
+        )
+    ]
     return [
         (
             'api',
@@ -40,11 +73,13 @@ def processes():
                 str(GRACE_SECONDS),
             ],
         ),
+        ('scheduler', [*manage, 'run_scheduler']),
+        *(local_node if env_bool('SCALE_LOCAL_NODE', True) else []),
     ]
 
 
 class Command(BaseCommand):
-    help = 'Start the API (and, as they land, the scheduler, task worker and a local node) until Ctrl-C.'
+    help = 'Start the API, the scheduler and a local node until Ctrl-C.'
 
     def handle(self, *args, **options):
         children = {}
