@@ -7,7 +7,8 @@
 The benchmark database is created and seeded once (seed_jobs), and reused while it holds enough
 jobs. Each figure: median, p95 and max latency over --requests requests after warm-up, through
 gunicorn (2 workers). Peak memory (VmHWM) of the seeding process and of the API workers is
-reported too. Results are printed as a table and written to bench/results/latest.json.
+reported too. Results are printed as a table and written to bench/results/latest.json. The scheduler
+benchmark (bench_scheduler.py: placements per second against the bare writes) runs last.
 """
 
 import argparse
@@ -24,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import bench_scheduler  # bench/ is the script's directory, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / 'bench' / 'results'
@@ -275,6 +278,9 @@ def main():
         results['memory_mib']['api_workers'] = [round(value, 1) for value in api.peak_rss() if value]
     finally:
         api.stop()
+
+    results['scheduler'] = bench_scheduler.run(smoke=args.smoke)
+    results['memory_mib']['scheduler'] = results['scheduler']['scheduler_peak_rss_mib']
 
     results.update(
         {

@@ -248,3 +248,78 @@ def job_type_request(name=None, version='1.0.0', *, tags=(), outputs=(), setting
         {'code': code, 'name': error_name, 'category': category} for code, error_name, category in errors
     ]
     return {'docker_image': fields.pop('docker_image', f'{name}:{version}'), 'manifest': manifest, **fields}
+
+
+# --- Job types that really run (node agent tests) ----------------------------------------------------
+
+
+def runnable_manifest(
+    name,
+    command,
+    *,
+    timeout=60,
+    file_inputs=(),
+    json_inputs=(),
+    file_outputs=(),
+    json_outputs=(),
+    settings=(),
+    errors=(),
+    scalars=None,
+):
+    """A Seed manifest (seed_manifest's) whose job runs `command`, with `timeout` seconds and:
+    `file_inputs` [(name, required, multiple)], `json_inputs` [(name, type, required)],
+    `file_outputs` [{name, pattern, ...}], `json_outputs` [{name, type, ...}], `settings`
+    [(name, secret)], `errors` [(code, name, category)]; small cpus/mem unless `scalars`."""
+    manifest = seed_manifest(
+        name,
+        inputs=[],
+        scalars=scalars or [{'name': 'cpus', 'value': 0.25}, {'name': 'mem', 'value': 32.0}],
+    )
+    job = manifest['job']
+    job['timeout'] = timeout
+    interface = job['interface']
+    interface['command'] = command
+    interface['inputs']['files'] = [
+        {'name': input_name, 'required': required, 'multiple': multiple}
+        for input_name, required, multiple in file_inputs
+    ]
+    interface['inputs']['json'] = [
+        {'name': input_name, 'type': json_type, 'required': required}
+        for input_name, json_type, required in json_inputs
+    ]
+    interface['outputs'] = {'files': list(file_outputs), 'json': list(json_outputs)}
+    interface['settings'] = [{'name': setting, 'secret': secret} for setting, secret in settings]
+    job['errors'] = [
+        {'code': code, 'name': error_name, 'category': category} for code, error_name, category in errors
+    ]
+    return manifest
+
+
+def runnable_job_type(command, name=None, *, configuration=None, max_tries=None, **manifest_pieces):
+    """A job type registered through the job types service (so its manifest errors and secret settings
+    are stored as the API stores them) whose job runs `command`; see runnable_manifest for the
+    manifest pieces."""
+    from job.services.job_types import create_job_type
+
+    name = name or f'agent-job-{next(_seq)}'
+    manifest = runnable_manifest(name, command, **manifest_pieces)
+    created = create_job_type(f'{name}:1.0.0', manifest, configuration or {}).job_type
+    if max_tries is not None:
+        set_fields(created, max_tries=max_tries)
+    return created
+
+
+def queue_runnable(job_type_, data=None, configuration=None):
+    """A job of job_type_ queued through the queue service (input and configuration validated)."""
+    from job.services.queue import queue_new_job
+
+    return queue_new_job(job_type_, data or {}, configuration)
+
+
+def place(job_, node_):
+    """Places the queued job_ on node_ as the scheduler does (place_jobs); returns its execution."""
+    from job.services.executions import Placement, place_jobs
+
+    job_.refresh_from_db()
+    assert place_jobs([Placement(job_.id, job_.num_exes, node_.id, job_.resources)]) == [job_.id]
+    return JobExecution.objects.get(job=job_, exe_num=job_.num_exes)

@@ -10,14 +10,16 @@ cancel, a lost-node sweep) cannot both win, and a late report from an old execut
 import enum
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from job.choices import JOB_CANCELABLE_STATUSES, ExecutionStatus, JobStatus
 from job.models import Error, Job, JobExecution, JobTypeRevision
 
 PLACE_BATCH = 500
+PLACE_BATCH_POSTGRESQL = 5000
 
 
 class Outcome(enum.StrEnum):
@@ -72,61 +74,120 @@ def place_jobs(placements, now=None):
         return []
     now = now or timezone.now()
     wanted = {placement.job_id: placement for placement in placements}
-    placed = []
     with transaction.atomic():
-        rows = (
-            Job.objects.select_for_update(skip_locked=True)
-            .filter(id__in=wanted, status=JobStatus.QUEUED)
-            .order_by('id')
-            .values_list(
-                'id',
-                'num_exes',
-                'job_type_id',
-                'job_type_rev_id',
-                'queued',
-                'input_file_size',
-                'configuration',
+        if connection.vendor == 'postgresql':
+            return _place_postgresql(list(wanted.values()), now)
+        return _place_portable(wanted, now)
+
+
+# One statement per batch: lock the jobs still QUEUED at the planned exe_num (skipping rows another
+# transaction holds), move them to RUNNING, insert their executions from the updated rows. The
+# scheduler places thousands of jobs a pass; this is the whole cost of persisting them.
+_PLACE_SQL = """
+WITH planned AS (
+    SELECT * FROM unnest(%(ids)s::integer[], %(exe_nums)s::integer[], %(nodes)s::integer[],
+                         %(resources)s::jsonb[]) AS p(job_id, exe_num, node_id, resources)
+), locked AS (
+    SELECT job.id FROM job JOIN planned ON planned.job_id = job.id
+    WHERE job.status = 'QUEUED' AND job.num_exes = planned.exe_num
+    ORDER BY job.id
+    FOR UPDATE OF job SKIP LOCKED
+), placed AS (
+    UPDATE job SET status = 'RUNNING', node_id = planned.node_id, started = %(now)s, ended = NULL,
+        error_id = NULL, queue_reason = NULL, last_status_change = %(now)s, last_modified = %(now)s
+    FROM planned
+    WHERE job.id = planned.job_id AND job.status = 'QUEUED' AND job.id IN (SELECT id FROM locked)
+    RETURNING job.id, job.num_exes, job.job_type_id, job.job_type_rev_id, job.queued, job.input_file_size,
+        job.configuration, planned.node_id, planned.resources
+)
+INSERT INTO job_exe (job_id, job_type_id, exe_num, status, cluster_id, node_id, timeout, input_file_size,
+    resources, configuration, created, queued, started, last_modified)
+SELECT placed.id, placed.job_type_id, placed.num_exes, 'RUNNING',
+    'scale_job_' || placed.id || '_' || placed.num_exes, placed.node_id,
+    CASE WHEN jsonb_typeof(revision.manifest -> 'job' -> 'timeout') = 'number'
+        THEN (revision.manifest -> 'job' ->> 'timeout')::numeric::integer END,
+    placed.input_file_size, placed.resources, COALESCE(placed.configuration, '{}'::jsonb),
+    %(now)s, placed.queued, %(now)s, %(now)s
+FROM placed JOIN job_type_revision AS revision ON revision.id = placed.job_type_rev_id
+ORDER BY placed.id
+RETURNING job_id
+"""
+
+
+def _place_postgresql(placements, now):
+    placed = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(placements), PLACE_BATCH_POSTGRESQL):
+            batch = placements[start : start + PLACE_BATCH_POSTGRESQL]
+            cursor.execute(
+                _PLACE_SQL,
+                {
+                    'ids': [placement.job_id for placement in batch],
+                    'exe_nums': [placement.exe_num for placement in batch],
+                    'nodes': [placement.node_id for placement in batch],
+                    'resources': [Jsonb(placement.resources or {}) for placement in batch],
+                    'now': now,
+                },
             )
+            placed.extend(row[0] for row in cursor.fetchall())
+    return placed
+
+
+def _place_portable(wanted, now):
+    rows = (
+        Job.objects.select_for_update(skip_locked=True)
+        .filter(id__in=wanted, status=JobStatus.QUEUED)
+        .order_by('id')
+        .values_list(
+            'id',
+            'num_exes',
+            'job_type_id',
+            'job_type_rev_id',
+            'queued',
+            'input_file_size',
+            'configuration',
         )
-        rows = [row for row in rows if row[1] == wanted[row[0]].exe_num]
-        if not rows:
-            return []
-        timeouts = _timeouts({row[3] for row in rows})
-        for start in range(0, len(rows), PLACE_BATCH):
-            batch = rows[start : start + PLACE_BATCH]
-            ids = [row[0] for row in batch]
-            Job.objects.filter(id__in=ids, status=JobStatus.QUEUED).update(
-                status=JobStatus.RUNNING,
-                node_id=Case(
-                    *(When(id=job_id, then=Value(wanted[job_id].node_id)) for job_id in ids),
-                    output_field=IntegerField(),
-                ),
+    )
+    rows = [row for row in rows if row[1] == wanted[row[0]].exe_num]
+    if not rows:
+        return []
+    timeouts = _timeouts({row[3] for row in rows})
+    placed = []
+    for start in range(0, len(rows), PLACE_BATCH):
+        batch = rows[start : start + PLACE_BATCH]
+        ids = [row[0] for row in batch]
+        Job.objects.filter(id__in=ids, status=JobStatus.QUEUED).update(
+            status=JobStatus.RUNNING,
+            node_id=Case(
+                *(When(id=job_id, then=Value(wanted[job_id].node_id)) for job_id in ids),
+                output_field=IntegerField(),
+            ),
+            started=now,
+            ended=None,
+            error=None,
+            queue_reason=None,
+            last_status_change=now,
+            last_modified=now,
+        )
+        JobExecution.objects.bulk_create(
+            JobExecution(
+                job_id=job_id,
+                job_type_id=job_type_id,
+                exe_num=exe_num,
+                status=ExecutionStatus.RUNNING,
+                cluster_id=f'scale_job_{job_id}_{exe_num}',
+                node_id=wanted[job_id].node_id,
+                timeout=timeouts.get(revision_id),
+                input_file_size=input_file_size,
+                resources=wanted[job_id].resources,
+                configuration=configuration or {},
+                created=now,
+                queued=queued,
                 started=now,
-                ended=None,
-                error=None,
-                queue_reason=None,
-                last_status_change=now,
-                last_modified=now,
             )
-            JobExecution.objects.bulk_create(
-                JobExecution(
-                    job_id=job_id,
-                    job_type_id=job_type_id,
-                    exe_num=exe_num,
-                    status=ExecutionStatus.RUNNING,
-                    cluster_id=f'scale_job_{job_id}_{exe_num}',
-                    node_id=wanted[job_id].node_id,
-                    timeout=timeouts.get(revision_id),
-                    input_file_size=input_file_size,
-                    resources=wanted[job_id].resources,
-                    configuration=configuration or {},
-                    created=now,
-                    queued=queued,
-                    started=now,
-                )
-                for job_id, exe_num, job_type_id, revision_id, queued, input_file_size, configuration in batch
-            )
-            placed.extend(ids)
+            for job_id, exe_num, job_type_id, revision_id, queued, input_file_size, configuration in batch
+        )
+        placed.extend(ids)
     return placed
 
 

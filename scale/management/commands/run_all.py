@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand
 from scale.env import env_bool, env_int, env_str
 
 GRACE_SECONDS = 20
+NODE_DRAIN_SECONDS = 10
+NODE_KILL_GRACE = 5
 
 
 def machine_resources():
@@ -52,6 +54,11 @@ def processes():
                 str(mem),
                 '--disk',
                 str(disk),
+                # Drain plus kill grace stay under GRACE_SECONDS, so Ctrl-C never SIGKILLs the agent.
+                '--drain-seconds',
+                str(NODE_DRAIN_SECONDS),
+                '--kill-grace',
+                str(NODE_KILL_GRACE),
             ],
         )
     ]
