@@ -11,7 +11,8 @@ DATA_KEYS = frozenset({'version', 'files', 'json'})
 MAX_FILES_PER_INPUT = 10_000
 
 
-def _is_json_type(value, json_type):
+def is_json_type(value, json_type):
+    """Whether a parsed JSON value is of a Seed json type (booleans are not numbers)."""
     if json_type == 'boolean':
         return isinstance(value, bool)
     if json_type == 'integer':
@@ -93,7 +94,7 @@ def validate_data(data, manifest, path='input'):
         input_path = f'{path}.json.{name}'
         if name in json_specs:
             json_type = json_specs[name]['type']
-            if not _is_json_type(value, json_type):
+            if not is_json_type(value, json_type):
                 errors[input_path] = [f'must be of type {json_type}']
         elif name in file_specs:
             errors[input_path] = [f'is a file input; give it under {path}.files']

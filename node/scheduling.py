@@ -31,6 +31,7 @@ FIFO = 'FIFO'
 LIFO = 'LIFO'
 
 SCHEDULER_PAUSED = 'scheduler paused'
+JOB_TYPE_PAUSED = 'job type paused'  # the job detail says it at once too (job.services.queue)
 REASON_MAX_LENGTH = 250
 # Tolerance for float sums of allocations (0.1 + 0.2 cpus must fit in 0.3).
 EPSILON = 1e-9
@@ -111,7 +112,7 @@ def blocked_reason(job_type, placed=0):
     """Why no job of `job_type` (a JobTypeSnapshot) can be placed after `placed` placements this
     pass: 'job type paused', 'job type at max_scheduled (N running)'; None when it can."""
     if job_type.is_paused:
-        return 'job type paused'
+        return JOB_TYPE_PAUSED
     if job_type.max_scheduled is not None:
         running = job_type.running + placed
         if running >= job_type.max_scheduled:

@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from batch.serializers import BatchBaseSerializer
-from job.choices import JobStatus
 from job.configuration import public_configuration
 from job.models import Job, JobExecution, JobTypeRevision
 from job.resources import STANDARD_RESOURCES, job_resources
@@ -18,6 +17,7 @@ from job.serializers.base import (
     JobTypeBaseSerializer,
     TriggerEventBaseSerializer,
 )
+from job.services.queue import queue_reason
 from node.serializers import NodeBaseSerializer
 from recipe.serializers import RecipeBaseSerializer
 from scale.api.serializers import IdObjectField
@@ -286,9 +286,7 @@ class JobDetailSerializer(JobSerializer):
         read_only_fields = fields
 
     def get_queue_reason(self, job) -> str | None:
-        if job.status != JobStatus.QUEUED:
-            return None
-        return job.queue_reason or 'waiting for the scheduler to look at it'
+        return queue_reason(job)
 
 
 class QueueJobSerializer(serializers.Serializer):

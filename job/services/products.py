@@ -10,17 +10,12 @@ from django.db import transaction
 
 from job.choices import FileType
 from job.models import ScaleFile
+from job.services.queue import SOURCE_STRINGS
 from job.services.storage import guess_media_type
 
 DEFAULT_MEDIA_TYPE = 'application/octet-stream'
-SOURCE_FIELDS = (
-    'source_started',
-    'source_ended',
-    'source_sensor_class',
-    'source_sensor',
-    'source_collection',
-    'source_task',
-)
+# A product inherits its job's source fields (of its input files).
+SOURCE_FIELDS = ('source_started', 'source_ended', *SOURCE_STRINGS)
 
 
 @dataclass(frozen=True)

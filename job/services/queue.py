@@ -18,6 +18,9 @@ MIB = 1024 * 1024
 REQUEST_KEYS = frozenset({'job_type_id', 'input', 'configuration'})
 SOURCE_STRINGS = ('source_sensor_class', 'source_sensor', 'source_collection', 'source_task')
 SCOPE = 'POST /v6/jobs/'
+# The scheduler's words (node.scheduling) for a job type's pause, and for a job it has not looked at.
+JOB_TYPE_PAUSED = 'job type paused'
+NOT_SEEN_YET = 'waiting for the scheduler to look at it'
 
 
 class UnknownJobType(LookupError):
@@ -155,3 +158,17 @@ def queue_job_request(user, body, idempotency_key=None):
         return queue_new_job(job_type, data, configuration, user).id
 
     return idempotency.run_once(user, SCOPE, idempotency_key, body, create)
+
+
+def queue_reason(job):
+    """Why the QUEUED `job` is not running yet; None in any other status. The text the scheduler
+    wrote on its last look, except that a pause of the job type (job.job_type, loaded with the job) is
+    told at once: the scheduler leaves paused job types out of its window and rewrites their jobs'
+    reasons only now and then."""
+    if job.status != JobStatus.QUEUED:
+        return None
+    if job.job_type.is_paused:
+        return JOB_TYPE_PAUSED
+    if not job.queue_reason or job.queue_reason == JOB_TYPE_PAUSED:
+        return NOT_SEEN_YET
+    return job.queue_reason

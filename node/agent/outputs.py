@@ -11,13 +11,13 @@ valid JSON or holds a value of the wrong type is `invalid-results-manifest` (not
 import contextlib
 import glob
 import json
-import math
 import os
 import shutil
 import stat
 import tempfile
 from dataclasses import dataclass, field
 
+from job.data import is_json_type
 from job.manifest import file_outputs, json_outputs
 from job.services.products import ProductFile, product_path
 
@@ -43,17 +43,6 @@ class CollectedOutputs:
     products: list = field(default_factory=list)
     json: dict = field(default_factory=dict)
     written: list = field(default_factory=list)
-
-
-def is_json_type(value, json_type):
-    """Whether a parsed JSON value is of a Seed json type (booleans are not numbers)."""
-    if json_type == 'boolean':
-        return isinstance(value, bool)
-    if json_type == 'integer':
-        return isinstance(value, int) and not isinstance(value, bool)
-    if json_type == 'number':
-        return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    return isinstance(value, {'string': str, 'array': list, 'object': dict}.get(json_type, ()))
 
 
 def _matches(output_dir, pattern):

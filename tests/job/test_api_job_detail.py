@@ -515,3 +515,15 @@ def test_a_queued_job_says_why_it_is_not_running(client):
     assert get_detail(client, waiting)['queue_reason'] == 'needs 8 gpus, the largest node has 2'
     assert get_detail(client, fresh)['queue_reason'] == 'waiting for the scheduler to look at it'
     assert get_detail(client, done)['queue_reason'] is None
+
+
+def test_a_paused_job_type_is_told_at_once_and_forgotten_when_resumed(client):
+    job = factories.job(status=JobStatus.QUEUED)
+    factories.set_fields(job, queue_reason='waiting for 2 cpus (the freest ready node has 1)')
+    factories.set_fields(job.job_type, is_paused=True)
+    assert get_detail(client, job)['queue_reason'] == 'job type paused'
+
+    # The scheduler wrote the pause before the job type was resumed, then did not look again yet.
+    factories.set_fields(job, queue_reason='job type paused')
+    factories.set_fields(job.job_type, is_paused=False)
+    assert get_detail(client, job)['queue_reason'] == 'waiting for the scheduler to look at it'
