@@ -53,3 +53,19 @@ class InputFileTimeField(models.TextChoices):
     SOURCE = 'source'
     DATA = 'data'
     LAST_MODIFIED = 'last_modified'
+
+
+class BulkOperationKind(models.TextChoices):
+    CANCEL = 'CANCEL'
+    REQUEUE = 'REQUEUE'
+
+
+class BulkOperationState(models.TextChoices):
+    QUEUED = 'QUEUED'
+    RUNNING = 'RUNNING'
+    COMPLETED = 'COMPLETED'
+    FAILED = 'FAILED'
+
+
+BULK_FINAL_STATES = frozenset({BulkOperationState.COMPLETED, BulkOperationState.FAILED})
+BULK_ACTIVE_STATES = frozenset({BulkOperationState.QUEUED, BulkOperationState.RUNNING})

@@ -35,6 +35,10 @@ SCALE_NODE_TIMEOUT = env_float('SCALE_NODE_TIMEOUT', 30.0, minimum=1.0)
 SCALE_HEARTBEAT_INTERVAL = env_float('SCALE_HEARTBEAT_INTERVAL', 5.0, minimum=0.1)
 SCALE_SCHEDULER_INTERVAL = env_float('SCALE_SCHEDULER_INTERVAL', 1.0, minimum=0.05)
 SCALE_SCHEDULER_WINDOW = env_int('SCALE_SCHEDULER_WINDOW', 5000, minimum=1)
+# Bulk cancel/requeue: jobs per batch (one transaction each), and how long a task's claim on an
+# operation lasts without progress before another worker takes the operation over.
+SCALE_BULK_BATCH_SIZE = env_int('SCALE_BULK_BATCH_SIZE', 1000, minimum=1, maximum=100_000)
+SCALE_BULK_LEASE_SECONDS = env_float('SCALE_BULK_LEASE_SECONDS', 60.0, minimum=1.0)
 
 INSTALLED_APPS = [
     'django.contrib.admin',
@@ -48,13 +52,13 @@ INSTALLED_APPS = [
     'django_filters',
     'drf_spectacular',
     'drf_spectacular_sidecar',
-    'django_tasks',
-    'django_tasks_db',
     'scale',
-    'job',
+    'job',  # before django_tasks_db: job's db_worker command (recovering bulk operations) wins
     'recipe',
     'batch',
     'node',
+    'django_tasks',
+    'django_tasks_db',
 ]
 
 MIDDLEWARE = [

@@ -7,8 +7,8 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from job.choices import ExecutionStatus, JobStatus
-from job.models import Job, JobExecution
+from job.choices import BulkOperationState, ExecutionStatus, JobStatus
+from job.models import BulkOperation, Job, JobExecution
 from node.choices import NodeState
 from node.models import Node, Scheduler
 from node.states import node_state
@@ -44,7 +44,7 @@ def _metric(lines, name, kind, help_text, samples):
 @require_GET
 def metrics(request):
     """Jobs by status, queue depth, running executions, nodes by state, scheduler passes and
-    placements, log lines ingested: a handful of aggregate queries."""
+    placements, bulk operations by state, log lines ingested: a handful of aggregate queries."""
     jobs = dict.fromkeys(JobStatus.values, 0)
     jobs.update(Job.objects.values_list('status').annotate(count=Count('id')).order_by())
     now = timezone.now()
@@ -54,6 +54,8 @@ def metrics(request):
     scheduler = Scheduler.load()
     ingested = Node.objects.aggregate(total=Sum('log_lines_ingested'))['total'] or 0
     running = JobExecution.objects.filter(status=ExecutionStatus.RUNNING).count()
+    operations = dict.fromkeys(BulkOperationState.values, 0)
+    operations.update(BulkOperation.objects.values_list('state').annotate(count=Count('id')).order_by())
     lines = []
     _metric(
         lines,
@@ -102,6 +104,13 @@ def metrics(request):
         'gauge',
         'When the last pass ran.',
         [({}, last_pass)],
+    )
+    _metric(
+        lines,
+        'scale_bulk_operations',
+        'gauge',
+        'Bulk cancel/requeue operations by state.',
+        [({'state': key}, value) for key, value in operations.items()],
     )
     _metric(
         lines,

@@ -1,3 +1,4 @@
+from job.models.bulk import BulkOperation
 from job.models.error import Error
 from job.models.execution import JobExecution, JobExecutionLog
 from job.models.job import Job, JobInputFile, TriggerEvent
@@ -6,6 +7,7 @@ from job.models.secrets import SecretSetting
 from job.models.storage import ScaleFile, Workspace
 
 __all__ = [
+    'BulkOperation',
     'Error',
     'Job',
     'JobExecution',

@@ -1,5 +1,11 @@
 """Routes of the job app under /v6/. Every route answers with and without its trailing slash."""
 
-from job.urls import errors, job_types, jobs, storage
+from job.urls import bulk, errors, job_types, jobs, storage
 
-urlpatterns = [*jobs.urlpatterns, *job_types.urlpatterns, *storage.urlpatterns, *errors.urlpatterns]
+urlpatterns = [
+    *bulk.urlpatterns,
+    *jobs.urlpatterns,
+    *job_types.urlpatterns,
+    *storage.urlpatterns,
+    *errors.urlpatterns,
+]

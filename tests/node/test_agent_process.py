@@ -2,21 +2,14 @@
 which the scheduler's lost-node sweep fails and places again elsewhere while late reports of the dead
 agent are ignored.
 
-The child must open the test database, so these tests need PostgreSQL (the SQLite test database
-lives in the test process's memory) and commit their data (transaction=True). On SQLite they are
+The child opens the test database (tests/processes.py): PostgreSQL only. On SQLite they are
 skipped; the same paths are covered in-process by test_agent_lifecycle.py.
 """
 
 import datetime
-import os
 import signal
-import subprocess
-import sys
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from job.choices import ExecutionStatus, JobStatus
@@ -34,41 +27,22 @@ from tests.node.agent_support import (
     stop_agent,
     wait_for,
 )
+from tests.processes import needs_child_processes, start_manage
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _database_url():
-    values = connection.settings_dict
-    credentials = quote(values['USER'] or '', safe='')
-    if values['PASSWORD']:
-        credentials += ':' + quote(values['PASSWORD'], safe='')
-    host = values['HOST'] or 'localhost'
-    port = f':{values["PORT"]}' if values['PORT'] else ''
-    return f'postgres://{credentials}@{host}{port}/{quote(values["NAME"], safe="")}'
 
 
 @pytest.fixture
 def start_agent(tmp_path):
     """Starts `manage.py run_node` against the test database; returns (process, node) once the node
     is registered. Kills what is left at the end."""
-    if connection.vendor != 'postgresql':
-        pytest.skip('run_node as a child process needs a database it can open (PostgreSQL)')
+    needs_child_processes()
     factories.error('node-lost')  # the builtin errors (a transactional test may have emptied them)
     children = []
 
     def start(hostname, *options):
-        env = {
-            **os.environ,
-            'DATABASE_URL': _database_url(),
-            'SCALE_VAR_DIR': str(tmp_path / 'var'),
-            'SCALE_HEARTBEAT_INTERVAL': '0.2',
-        }
-        log = open(tmp_path / f'{hostname}.log', 'wb')  # noqa: SIM115 (closed at teardown)
-        process = subprocess.Popen(
+        process, log = start_manage(
             [
-                sys.executable,
-                'manage.py',
                 'run_node',
                 '--hostname',
                 hostname,
@@ -82,10 +56,9 @@ def start_agent(tmp_path):
                 str(tmp_path / 'work'),
                 *options,
             ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            tmp_path / f'{hostname}.log',
+            SCALE_VAR_DIR=str(tmp_path / 'var'),
+            SCALE_HEARTBEAT_INTERVAL='0.2',
         )
         children.append((process, log))
         wait_for(lambda: Node.objects.filter(hostname=hostname).exists() or process.poll() is not None)

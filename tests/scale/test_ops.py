@@ -7,6 +7,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from job.choices import JobStatus
+from job.models import BulkOperation
 from job.services.executions import Placement, place_jobs
 from node.models import Node, Scheduler
 from tests import factories
@@ -54,6 +55,8 @@ def test_metrics_count_jobs_nodes_and_the_scheduler(anon_client):
     Scheduler.objects.update_or_create(
         pk=1, defaults={'placements_total': 7, 'passes_total': 9, 'last_pass_seconds': 0.25}
     )
+    BulkOperation.objects.create(kind='CANCEL', filter={'job_ids': [1]}, state='RUNNING')
+    BulkOperation.objects.create(kind='REQUEUE', filter={'job_ids': [1]}, state='COMPLETED')
 
     response = anon_client.get('/metrics')
 
@@ -71,5 +74,7 @@ def test_metrics_count_jobs_nodes_and_the_scheduler(anon_client):
     assert sample(text, 'scale_scheduler_passes_total') == 9
     assert sample(text, 'scale_scheduler_pass_duration_seconds') == 0.25
     assert sample(text, 'scale_log_lines_ingested_total') == 42
+    assert sample(text, 'scale_bulk_operations', state='RUNNING') == 1
+    assert sample(text, 'scale_bulk_operations', state='QUEUED') == 0
     assert '# TYPE scale_scheduler_placements_total counter' in text
     assert Node.objects.count() == 2

@@ -34,7 +34,7 @@ def machine_resources():
 
 
 def processes():
-    """(name, argv) of every process `make run` starts: the API, the scheduler and one local node
+    """(name, argv) of every process `make run` starts: the API, the scheduler, the task worker and one local node
     sized from this machine (SCALE_LOCAL_NODE=false leaves the node out)."""
     bind = env_str('SCALE_BIND', '127.0.0.1:8000')
     workers = env_int('SCALE_API_WORKERS', 2, minimum=1, maximum=64)
@@ -81,6 +81,8 @@ def processes():
             ],
         ),
         ('scheduler', [*manage, 'run_scheduler']),
+        # Bulk cancel/requeue; on SIGTERM it stops an operation after its batch (resumed at next start).
+        ('worker', [*manage, 'db_worker', '--no-startup-delay']),
         *(local_node if env_bool('SCALE_LOCAL_NODE', True) else []),
     ]
 
