@@ -41,3 +41,12 @@ def start_manage(args, log_path, **env):
         stderr=subprocess.STDOUT,
     )
     return process, log
+
+
+def stop_all(children):
+    """Kills the (process, log) pairs still running and closes their logs (a fixture's teardown)."""
+    for process, log in children:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()

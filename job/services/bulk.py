@@ -39,6 +39,7 @@ from job.choices import (
 )
 from job.models import BulkOperation, Job, JobType
 from job.services.bulk_filter import filter_q, parse_bulk_filter
+from job.services.executions import canceled_fields
 from scale import idempotency
 
 logger = logging.getLogger(__name__)
@@ -229,17 +230,10 @@ def _change_locked(ids, change):
 def _cancel(operation, ids, now):
     # The same change as job.services.executions.cancel_job: a RUNNING job's agent sees it within
     # seconds (stop_requested), stops the process and ends the execution CANCELED.
-    return Job.objects.filter(
+    cancelable = Job.objects.filter(
         filter_q(operation.filter), id__in=ids, status__in=JOB_CANCELABLE_STATUSES
-    ).update(
-        status=JobStatus.CANCELED,
-        node=None,
-        error=None,
-        queue_reason=None,
-        ended=now,
-        last_status_change=now,
-        last_modified=now,
     )
+    return cancelable.update(**canceled_fields(now))
 
 
 def _requeue(operation, ids, now):

@@ -300,16 +300,21 @@ def cancel_job(job_id, now=None):
     Returns whether the job was changed."""
     now = now or timezone.now()
     return bool(
-        Job.objects.filter(id=job_id, status__in=JOB_CANCELABLE_STATUSES).update(
-            status=JobStatus.CANCELED,
-            node=None,
-            error=None,
-            queue_reason=None,
-            ended=now,
-            last_status_change=now,
-            last_modified=now,
-        )
+        Job.objects.filter(id=job_id, status__in=JOB_CANCELABLE_STATUSES).update(**canceled_fields(now))
     )
+
+
+def canceled_fields(now):
+    """What a cancel writes on a job that is not COMPLETED or CANCELED (cancel_job, bulk cancel)."""
+    return {
+        'status': JobStatus.CANCELED,
+        'node': None,
+        'error': None,
+        'queue_reason': None,
+        'ended': now,
+        'last_status_change': now,
+        'last_modified': now,
+    }
 
 
 def stop_requested(executions):

@@ -11,7 +11,7 @@ from job.choices import BulkOperationState, JobStatus
 from job.models import BulkOperation, Job
 from tests import factories
 from tests.job.bulk_support import operation_of
-from tests.processes import needs_child_processes, start_manage
+from tests.processes import needs_child_processes, start_manage, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,11 +34,7 @@ def start_worker(tmp_path):
         return process
 
     yield start
-    for process, log in children:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
+    stop_all(children)
 
 
 def _failed_jobs(count):

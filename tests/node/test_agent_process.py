@@ -27,7 +27,7 @@ from tests.node.agent_support import (
     stop_agent,
     wait_for,
 )
-from tests.processes import needs_child_processes, start_manage
+from tests.processes import needs_child_processes, start_manage, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,11 +66,7 @@ def start_agent(tmp_path):
         return process, Node.objects.get(hostname=hostname)
 
     yield start
-    for process, log in children:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.close()
+    stop_all(children)
 
 
 def _launched(execution):
