@@ -8,7 +8,9 @@ The benchmark database is created and seeded once (seed_jobs), and reused while 
 jobs. Each figure: median, p95 and max latency over --requests requests after warm-up, through
 gunicorn (2 workers). Peak memory (VmHWM) of the seeding process and of the API workers is
 reported too. Results are printed as a table and written to bench/results/latest.json. The scheduler
-benchmark (bench_scheduler.py: placements per second against the bare writes) runs last.
+benchmark (bench_scheduler.py: placements per second against the bare writes) and the bulk requeue
+benchmark (bench_requeue.py: POST /v6/jobs/requeue/ to COMPLETED through the task worker, against one
+bare UPDATE) run last, each in a scratch database of its own.
 """
 
 import argparse
@@ -26,7 +28,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import bench_scheduler  # bench/ is the script's directory, first on sys.path
+import bench_requeue  # bench/ is the script's directory, first on sys.path
+import bench_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / 'bench' / 'results'
@@ -281,6 +284,8 @@ def main():
 
     results['scheduler'] = bench_scheduler.run(smoke=args.smoke)
     results['memory_mib']['scheduler'] = results['scheduler']['scheduler_peak_rss_mib']
+    results['requeue'] = bench_requeue.run(smoke=args.smoke)
+    results['memory_mib']['requeue_worker'] = results['requeue']['worker_peak_rss_mib']
 
     results.update(
         {

@@ -173,11 +173,7 @@ def _run_batch(operation_id, owner, batch_size):
             logger.info('bulk operation %s: lease lost to %s', operation_id, operation.lease_owner)
             return False
         now = timezone.now()
-        ids = list(
-            _matching(operation, after=operation.cursor)
-            .order_by('id')
-            .values_list('id', flat=True)[:batch_size]
-        )
+        ids = _lock_batch(_matching(operation, operation.cursor), batch_size)
         if not ids:
             operation.state = BulkOperationState.COMPLETED
             operation.ended = now
@@ -194,7 +190,7 @@ def _run_batch(operation_id, owner, batch_size):
             )
             return False
         change = _cancel if operation.kind == BulkOperationKind.CANCEL else _requeue
-        changed = _change_locked(ids, lambda batch: change(operation, batch, now))
+        changed = change(operation, Job.objects.filter(id__in=ids), now)
         operation.cursor = ids[-1]
         operation.processed += len(ids)
         operation.changed += changed
@@ -206,37 +202,38 @@ def _run_batch(operation_id, owner, batch_size):
         return True
 
 
-def _change_locked(ids, change):
-    """Applies `change` (a function of a list of ids returning how many it changed) to the batch.
-    On PostgreSQL the rows nobody holds are locked (SKIP LOCKED) and changed first; the rest, held
-    for a moment by a scheduler placing them or an agent reporting, are changed after, waiting for
-    their locks, so no job of the batch is left out. Locks are taken in ascending id, the order of
-    every other writer of job rows."""
+def _lock_batch(matching, batch_size):
+    """The ids of the next `batch_size` jobs of `matching` (ascending), locked for this transaction.
+
+    On PostgreSQL the batch is taken with FOR UPDATE SKIP LOCKED, so rows that nobody holds are
+    locked at once (and, if they changed since the statement began, re-checked against the filter).
+    Rows skipped because another transaction held them for a moment (a scheduler placing them, an
+    agent reporting) are then locked too, waiting for them, if they still match: the cursor moves
+    past them, so leaving them out would skip them for good. (Should that wait close a deadlock with
+    another bulk operation, PostgreSQL aborts one batch and run_operation retries it.) Locked rows
+    keep matching until the batch commits, so the UPDATE needs only the state it changes from."""
     if connection.vendor != 'postgresql':
-        return change(ids)
-    free = list(
-        Job.objects.select_for_update(skip_locked=True)
-        .filter(id__in=ids)
-        .order_by('id')
-        .values_list('id', flat=True)
+        return list(matching.order_by('id').values_list('id', flat=True)[:batch_size])
+    ids = list(
+        matching.select_for_update(skip_locked=True).order_by('id').values_list('id', flat=True)[:batch_size]
     )
-    changed = change(free) if free else 0
-    held = sorted(set(ids) - set(free))
-    if held:
-        changed += change(held)
-    return changed
+    if ids:
+        within = matching.filter(id__lte=ids[-1])
+        if within.count() > len(ids):
+            held = within.exclude(id__in=ids).select_for_update().order_by('id').values_list('id', flat=True)
+            ids = sorted([*ids, *held])
+    return ids
 
 
-def _cancel(operation, ids, now):
+def _cancel(operation, batch, now):
+    """Cancels the jobs of the locked `batch` that are not COMPLETED or CANCELED; returns how many."""
     # The same change as job.services.executions.cancel_job: a RUNNING job's agent sees it within
     # seconds (stop_requested), stops the process and ends the execution CANCELED.
-    cancelable = Job.objects.filter(
-        filter_q(operation.filter), id__in=ids, status__in=JOB_CANCELABLE_STATUSES
-    )
-    return cancelable.update(**canceled_fields(now))
+    return batch.filter(status__in=JOB_CANCELABLE_STATUSES).update(**canceled_fields(now))
 
 
-def _requeue(operation, ids, now):
+def _requeue(operation, batch, now):
+    """Requeues the jobs of the locked `batch` that are FAILED or CANCELED and not superseded."""
     # max_tries = num_exes + the job type's max_tries: the right-hand sides see the row before the
     # update, so num_exes is the old number there.
     type_max_tries = Subquery(JobType.objects.filter(id=OuterRef('job_type_id')).values('max_tries')[:1])
@@ -255,12 +252,7 @@ def _requeue(operation, ids, now):
     }
     if operation.priority is not None:
         fields['priority'] = operation.priority
-    return Job.objects.filter(
-        filter_q(operation.filter),
-        id__in=ids,
-        status__in=JOB_REQUEUEABLE_STATUSES,
-        is_superseded=False,
-    ).update(**fields)
+    return batch.filter(status__in=JOB_REQUEUEABLE_STATUSES, is_superseded=False).update(**fields)
 
 
 def _release(operation_id, owner):

@@ -233,7 +233,10 @@ def parse_bulk_filter(body, *, requeue, now):
 
 
 def filter_q(frozen):
-    """The Q of a frozen filter (from parse_bulk_filter)."""
+    """The Q of a frozen filter (from parse_bulk_filter). Job type names and error categories are
+    looked up now and given as literal ids: the error and job type tables are too small for
+    autovacuum to ever analyze them, and without statistics PostgreSQL plans a subquery on them
+    badly (a bulk requeue by error category ran three times slower)."""
     q = Q()
     if 'started' in frozen:
         q &= Q(last_modified__gte=parse_datetime(frozen['started']))
@@ -247,13 +250,15 @@ def filter_q(frozen):
     if 'job_type_ids' in frozen or 'job_types' in frozen:
         q &= Q(job_type_id__in=sorted(type_ids))
     if 'job_type_names' in frozen:
-        q &= Q(job_type_id__in=JobType.objects.filter(name__in=frozen['job_type_names']).values('id'))
+        names = frozen['job_type_names']
+        q &= Q(job_type_id__in=list(JobType.objects.filter(name__in=names).values_list('id', flat=True)))
     if 'batch_ids' in frozen:
         q &= Q(batch_id__in=frozen['batch_ids'])
     if 'recipe_ids' in frozen:
         q &= Q(recipe_id__in=frozen['recipe_ids'])
     if 'error_categories' in frozen:
-        q &= Q(error_id__in=Error.objects.filter(category__in=frozen['error_categories']).values('id'))
+        categories = frozen['error_categories']
+        q &= Q(error_id__in=list(Error.objects.filter(category__in=categories).values_list('id', flat=True)))
     if 'error_ids' in frozen:
         q &= Q(error_id__in=frozen['error_ids'])
     if 'is_superseded' in frozen:

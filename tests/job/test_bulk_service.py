@@ -4,8 +4,11 @@ leases and recovery, stopping on a signal, and races with the scheduler and with
 import datetime
 import os
 import signal
+import threading
+import time
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -113,9 +116,9 @@ def test_batches_move_the_cursor_and_the_counts_add_up(settings):
     seen = []
     original = bulk._requeue
 
-    def spy(operation, ids, now):
-        seen.append(list(ids))
-        return original(operation, ids, now)
+    def spy(operation, batch, now):
+        seen.append(sorted(batch.values_list('id', flat=True)))
+        return original(operation, batch, now)
 
     bulk._requeue = spy
     try:
@@ -137,9 +140,9 @@ def test_a_crash_inside_a_batch_loses_nothing_and_the_operation_resumes_where_it
     original = bulk._requeue
     calls = []
 
-    def dies_in_the_third_batch(operation, ids, now):
-        calls.append(ids)
-        changed = original(operation, ids, now)
+    def dies_in_the_third_batch(operation, batch, now):
+        calls.append(batch)
+        changed = original(operation, batch, now)
         if len(calls) == 3:
             raise SystemExit('the worker is killed mid-batch')
         return changed
@@ -192,7 +195,7 @@ def test_an_unexpected_error_fails_the_operation_with_its_message():
     operation = _operation(BulkOperationKind.CANCEL, {'job_ids': [job.id]})
     original = bulk._cancel
 
-    def broken(operation, ids, now):
+    def broken(operation, batch, now):
         raise RuntimeError('something broke')
 
     bulk._cancel = broken
@@ -277,9 +280,9 @@ def test_a_signal_stops_the_operation_after_its_batch_and_it_resumes_later(setti
     original = bulk._cancel
     seen_by_the_worker = []
 
-    def signaled_in_the_first_batch(operation_, ids, now):
+    def signaled_in_the_first_batch(operation_, batch, now):
         os.kill(os.getpid(), signal.SIGTERM)
-        return original(operation_, ids, now)
+        return original(operation_, batch, now)
 
     previous = signal.signal(signal.SIGTERM, lambda number, frame: seen_by_the_worker.append(number))
     bulk._cancel = signaled_in_the_first_batch
@@ -350,3 +353,32 @@ def test_a_cancel_racing_the_scheduler_leaves_no_job_half_done(settings):
     assert stop_requested({(job_id, exe_num) for job_id, exe_num, _ in placed}) == {
         (job_id, exe_num) for job_id, exe_num, _ in placed
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_held_by_another_transaction_is_changed_once_it_is_released():
+    needs_concurrent_writers()
+    jobs = [factories.job(status=JobStatus.FAILED) for _ in range(5)]
+    held = jobs[2]
+    operation = _operation(BulkOperationKind.REQUEUE, {'job_ids': [job.id for job in jobs]})
+    locked = threading.Event()
+
+    def work(index):
+        if index == 0:
+            # A scheduler or an agent holding the row for a moment.
+            with transaction.atomic():
+                Job.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                time.sleep(0.5)
+            return None
+        locked.wait(5)
+        started = time.monotonic()
+        bulk.run_operation(operation.id)
+        return time.monotonic() - started
+
+    results = run_together(2, work)
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert results[1] >= 0.3  # it waited for the row rather than leaving it out
+    assert _counts(operation) == (5, 5, 5, 0)
+    assert set(Job.objects.values_list('status', 'num_exes')) == {(JobStatus.QUEUED, 2)}
