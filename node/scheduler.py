@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from job.choices import ExecutionStatus, JobStatus
 from job.models import Job, JobExecution, JobType
+from job.services.counts import compact_job_counts
 from job.services.executions import Placement, fail_lost_executions, place_jobs
 from node import scheduling
 from node.models import Node, QueueMode, Scheduler
@@ -41,6 +42,8 @@ REASON_BATCH = 1000
 # passes also write the reason of the head jobs (BLOCKED_HEADS per type, for up to BLOCKED_TYPES job
 # types) of the paused job types and those at max_scheduled, which the window never holds.
 RECHECK_EVERY = 10
+# Every so many passes the job_count rows that writers appended are folded (job.services.counts).
+COMPACT_COUNTS_EVERY = 10
 BLOCKED_HEADS = 100
 BLOCKED_TYPES = 50
 
@@ -329,6 +332,8 @@ def run_pass(now=None):
         now = now or timezone.now()
         result.lost_executions, lost_hosts = fail_lost_nodes(now)
         config = Scheduler.load()
+        if config.passes_total % COMPACT_COUNTS_EVERY == 0:
+            compact_job_counts()
         nodes, unmet = None, {}
         if config.is_paused:
             result.paused = True

@@ -1,4 +1,5 @@
 from job.models.bulk import BulkOperation
+from job.models.counts import JobCount
 from job.models.error import Error
 from job.models.execution import JobExecution, JobExecutionLog
 from job.models.job import Job, JobInputFile, TriggerEvent
@@ -10,6 +11,7 @@ __all__ = [
     'BulkOperation',
     'Error',
     'Job',
+    'JobCount',
     'JobExecution',
     'JobExecutionLog',
     'JobInputFile',
