@@ -90,7 +90,20 @@ class Job(models.Model):
             models.Index(fields=['created', 'id'], name='job_created_idx'),
             models.Index(fields=['source_started'], name='job_source_started_idx'),
             models.Index(fields=['source_ended'], name='job_source_ended_idx'),
-            models.Index(fields=['source_sensor_class', 'last_modified'], name='job_sensor_class_idx'),
+            # A page of one sensor class in list order, and the count of a source time range within a
+            # class, both read from the index alone (the source times are carried along).
+            models.Index(
+                fields=['source_sensor_class', 'last_modified', 'id'],
+                include=['source_started', 'source_ended'],
+                name='job_sensor_class_modified_idx',
+            ),
+            models.Index(
+                fields=['source_sensor_class', 'source_started'],
+                include=['source_ended'],
+                name='job_sensor_class_started_idx',
+            ),
+            # order=duration is served by job_duration_idx, created by migration 0007 on PostgreSQL
+            # only: SQLite cannot order NULLs in an index (the list puts them last ascending).
             models.Index(
                 fields=['priority', 'queued', 'id'],
                 name='job_queue_idx',
