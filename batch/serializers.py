@@ -1,9 +1,8 @@
-from rest_framework import serializers
-
 from batch.models import Batch
+from scale.api.serializers import ModelSerializer
 
 
-class BatchBaseSerializer(serializers.ModelSerializer):
+class BatchBaseSerializer(ModelSerializer):
     class Meta:
         model = Batch
         fields = ['id', 'title', 'description', 'created']

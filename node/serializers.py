@@ -4,11 +4,12 @@ from rest_framework import serializers
 from node.choices import NODE_STATE_DESCRIPTIONS, NodeState
 from node.models import Node
 from node.states import free_resources, node_state
+from scale.api.serializers import ModelSerializer
 
 RESOURCE_MAP = {'type': 'object', 'additionalProperties': {'type': 'number'}}
 
 
-class NodeBaseSerializer(serializers.ModelSerializer):
+class NodeBaseSerializer(ModelSerializer):
     class Meta:
         model = Node
         fields = ['id', 'hostname']
@@ -35,7 +36,7 @@ class NodeStateField(serializers.Field):
         return {'name': state.value, 'title': state.label, 'description': NODE_STATE_DESCRIPTIONS[state]}
 
 
-class NodeSerializer(serializers.ModelSerializer):
+class NodeSerializer(ModelSerializer):
     """A node: Scale's fields plus its total and free resources, state, heartbeat and running
     executions. The view puts the running allocations of the nodes it serves in the context
     (`running`: {node id: (count, {resource: allocated})})."""

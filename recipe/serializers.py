@@ -1,16 +1,14 @@
-from rest_framework import serializers
-
 from recipe.models import Recipe, RecipeType
-from scale.api.serializers import IdObjectField
+from scale.api.serializers import IdObjectField, ModelSerializer
 
 
-class RecipeTypeBaseSerializer(serializers.ModelSerializer):
+class RecipeTypeBaseSerializer(ModelSerializer):
     class Meta:
         model = RecipeType
         fields = ['id', 'name', 'title', 'description', 'revision_num']
 
 
-class RecipeBaseSerializer(serializers.ModelSerializer):
+class RecipeBaseSerializer(ModelSerializer):
     recipe_type = RecipeTypeBaseSerializer(read_only=True)
     recipe_type_rev = IdObjectField(source='recipe_type_rev_id')
     event = IdObjectField(source='event_id')

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from job.models import Error, JobType, TriggerEvent, Workspace
+from scale.api.serializers import ModelSerializer
 
 DATA_SCHEMA = {
     'type': 'object',
@@ -31,7 +32,7 @@ class DataField(serializers.Field):
         return {'files': value.get('files') or {}, 'json': value.get('json') or {}}
 
 
-class JobTypeBaseSerializer(serializers.ModelSerializer):
+class JobTypeBaseSerializer(ModelSerializer):
     class Meta:
         model = JobType
         fields = [
@@ -49,13 +50,13 @@ class JobTypeBaseSerializer(serializers.ModelSerializer):
         ]
 
 
-class TriggerEventBaseSerializer(serializers.ModelSerializer):
+class TriggerEventBaseSerializer(ModelSerializer):
     class Meta:
         model = TriggerEvent
         fields = ['id', 'type', 'occurred']
 
 
-class ErrorBaseSerializer(serializers.ModelSerializer):
+class ErrorBaseSerializer(ModelSerializer):
     class Meta:
         model = Error
         fields = [
@@ -70,7 +71,7 @@ class ErrorBaseSerializer(serializers.ModelSerializer):
         ]
 
 
-class WorkspaceBaseSerializer(serializers.ModelSerializer):
+class WorkspaceBaseSerializer(ModelSerializer):
     class Meta:
         model = Workspace
         fields = ['id', 'name']

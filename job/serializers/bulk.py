@@ -3,9 +3,10 @@
 from rest_framework import serializers
 
 from job.models import BulkOperation
+from scale.api.serializers import ModelSerializer
 
 
-class BulkOperationSerializer(serializers.ModelSerializer):
+class BulkOperationSerializer(ModelSerializer):
     url = serializers.SerializerMethodField(help_text='Where to follow the operation.')
     created_by = serializers.SlugRelatedField(slug_field='username', read_only=True, allow_null=True)
 

@@ -11,6 +11,7 @@ from job.configuration import public_configuration
 from job.documents import text_problem
 from job.models import JobType, JobTypeRevision
 from job.serializers.base import JobTypeBaseSerializer
+from scale.api.serializers import ModelSerializer
 
 MAX_INTEGER = 2**31 - 1
 
@@ -165,7 +166,7 @@ LIST_FIELDS = [
 ]
 
 
-class JobTypeSerializer(serializers.ModelSerializer):
+class JobTypeSerializer(ModelSerializer):
     """An item of GET /v6/job-types/ and /v6/job-types/{name}/."""
 
     class Meta:
@@ -226,7 +227,7 @@ class JobTypeDetailSerializer(JobTypeSerializer):
         read_only_fields = fields
 
 
-class JobTypeNameSerializer(serializers.ModelSerializer):
+class JobTypeNameSerializer(ModelSerializer):
     """An item of GET /v6/job-type-names/: the latest version's fields, with every version."""
 
     versions = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -250,7 +251,7 @@ class JobTypeNameSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobTypeRevisionItemSerializer(serializers.ModelSerializer):
+class JobTypeRevisionItemSerializer(ModelSerializer):
     """An item of GET /v6/job-types/{name}/{version}/revisions/."""
 
     job_type = JobTypeBaseSerializer(read_only=True)

@@ -20,7 +20,7 @@ from job.serializers.base import (
 from job.services.queue import queue_reason
 from node.serializers import NodeBaseSerializer
 from recipe.serializers import RecipeBaseSerializer
-from scale.api.serializers import IdObjectField
+from scale.api.serializers import IdObjectField, ModelSerializer
 
 RESOURCES_SCHEMA = {
     'type': 'object',
@@ -119,7 +119,7 @@ class JobConfigurationField(serializers.Field):
         )
 
 
-class JobTypeRevisionBaseSerializer(serializers.ModelSerializer):
+class JobTypeRevisionBaseSerializer(ModelSerializer):
     job_type = IdObjectField(source='job_type_id')
 
     class Meta:
@@ -127,7 +127,7 @@ class JobTypeRevisionBaseSerializer(serializers.ModelSerializer):
         fields = ['id', 'job_type', 'revision_num']
 
 
-class JobTypeRevisionDetailSerializer(serializers.ModelSerializer):
+class JobTypeRevisionDetailSerializer(ModelSerializer):
     job_type = JobTypeBaseSerializer(read_only=True)
 
     class Meta:
@@ -135,7 +135,7 @@ class JobTypeRevisionDetailSerializer(serializers.ModelSerializer):
         fields = ['id', 'job_type', 'revision_num', 'docker_image', 'created', 'manifest']
 
 
-class JobBaseSerializer(serializers.ModelSerializer):
+class JobBaseSerializer(ModelSerializer):
     job_type = JobTypeBaseSerializer(read_only=True)
 
     class Meta:
@@ -143,7 +143,7 @@ class JobBaseSerializer(serializers.ModelSerializer):
         fields = ['id', 'job_type', 'status']
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(ModelSerializer):
     """An item of GET /v6/jobs/."""
 
     job_type = JobTypeBaseSerializer(read_only=True)
@@ -191,7 +191,7 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobExecutionSerializer(serializers.ModelSerializer):
+class JobExecutionSerializer(ModelSerializer):
     """An item of GET /v6/jobs/{id}/executions/ and /v6/job-executions/."""
 
     job = IdObjectField(source='job_id')

@@ -8,10 +8,10 @@ from job.models import ScaleFile, Workspace
 from job.serializers.base import JobTypeBaseSerializer, WorkspaceBaseSerializer
 from job.services import storage
 from recipe.serializers import RecipeTypeBaseSerializer
-from scale.api.serializers import IdObjectField
+from scale.api.serializers import IdObjectField, ModelSerializer
 
 
-class ScaleFileSerializer(serializers.ModelSerializer):
+class ScaleFileSerializer(ModelSerializer):
     """A file (GET /v6/jobs/{id}/input_files/ items)."""
 
     workspace = WorkspaceBaseSerializer(read_only=True)
@@ -72,7 +72,7 @@ class ScaleFileDetailSerializer(ScaleFileSerializer):
         read_only_fields = fields
 
 
-class WorkspaceSerializer(serializers.ModelSerializer):
+class WorkspaceSerializer(ModelSerializer):
     """A workspace (GET /v6/workspaces/ items)."""
 
     class Meta:
