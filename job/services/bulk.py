@@ -209,7 +209,8 @@ def _lock_batch(matching, batch_size):
     locked at once (and, if they changed since the statement began, re-checked against the filter).
     Rows skipped because another transaction held them for a moment (a scheduler placing them, an
     agent reporting) are then locked too, waiting for them, if they still match: the cursor moves
-    past them, so leaving them out would skip them for good. (Should that wait close a deadlock with
+    past them, so leaving them out would skip them for good; and when every job left is held, the
+    batch waits for them rather than end the operation early. (Should a wait close a deadlock with
     another bulk operation, PostgreSQL aborts one batch and run_operation retries it.) Locked rows
     keep matching until the batch commits, so the UPDATE needs only the state it changes from."""
     if connection.vendor != 'postgresql':
@@ -217,11 +218,13 @@ def _lock_batch(matching, batch_size):
     ids = list(
         matching.select_for_update(skip_locked=True).order_by('id').values_list('id', flat=True)[:batch_size]
     )
-    if ids:
-        within = matching.filter(id__lte=ids[-1])
-        if within.count() > len(ids):
-            held = within.exclude(id__in=ids).select_for_update().order_by('id').values_list('id', flat=True)
-            ids = sorted([*ids, *held])
+    if not ids:
+        # Every job left may be held by someone else right now: wait for them rather than end early.
+        return list(matching.select_for_update().order_by('id').values_list('id', flat=True)[:batch_size])
+    within = matching.filter(id__lte=ids[-1])
+    if within.count() > len(ids):
+        held = within.exclude(id__in=ids).select_for_update().order_by('id').values_list('id', flat=True)
+        ids = sorted([*ids, *held])
     return ids
 
 

@@ -356,10 +356,11 @@ def test_a_cancel_racing_the_scheduler_leaves_no_job_half_done(settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_held_by_another_transaction_is_changed_once_it_is_released():
+@pytest.mark.parametrize('held_indexes', [[2], [0, 1, 2, 3, 4]], ids=['one', 'all'])
+def test_jobs_held_by_another_transaction_are_changed_once_released(held_indexes):
     needs_concurrent_writers()
     jobs = [factories.job(status=JobStatus.FAILED) for _ in range(5)]
-    held = jobs[2]
+    held = [jobs[index].pk for index in held_indexes]
     operation = _operation(BulkOperationKind.REQUEUE, {'job_ids': [job.id for job in jobs]})
     locked = threading.Event()
 
@@ -367,7 +368,7 @@ def test_a_job_held_by_another_transaction_is_changed_once_it_is_released():
         if index == 0:
             # A scheduler or an agent holding the row for a moment.
             with transaction.atomic():
-                Job.objects.select_for_update().get(pk=held.pk)
+                list(Job.objects.select_for_update().filter(pk__in=held))
                 locked.set()
                 time.sleep(0.5)
             return None
