@@ -25,9 +25,11 @@ run: fixtures
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py run_all
 
-## test: the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+## test: the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set), then the smoke run of
+## every benchmark (a crash or a failed check fails the build; a missed speed target does not)
 test: venv
 	$(PY) -m pytest
+	$(PY) bench/run.py --smoke
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -37,10 +39,13 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: the benchmarks in bench/ (set DATABASE_URL to a PostgreSQL server for real figures)
+## bench: every benchmark of bench/ at 1,000,000 jobs, one table, bench/results/latest.json
+## (set DATABASE_URL to a PostgreSQL server: the <name>_bench database is seeded once and reused)
 bench: venv
 	$(PY) bench/run.py
 
+## bench-smoke: every benchmark at a small size, in seconds (PostgreSQL scratch databases when
+## DATABASE_URL is PostgreSQL, else SQLite under var/)
 bench-smoke: venv
 	$(PY) bench/run.py --smoke
 

@@ -3,11 +3,12 @@
 UPDATE of the same rows.
 
     python bench/bench_requeue.py              # PostgreSQL (DATABASE_URL): 100,000 FAILED jobs to requeue
-    python bench/bench_requeue.py --smoke      # SQLite: 2,000 FAILED jobs, seconds
+    python bench/bench_requeue.py --smoke      # 2,000 FAILED jobs, seconds
     python bench/bench_requeue.py --profile    # also: where the operation's time goes (SQL by statement)
     python bench/bench_requeue.py --unanalyzed-errors   # the error table without statistics (see below)
 
-In a scratch database (<name>_requeue_bench next to DATABASE_URL's; SQLite under var/ without one),
+In a scratch database (<name>_requeue_bench next to DATABASE_URL's PostgreSQL database,
+<name>_requeue_smoke for --smoke; SQLite under var/ without one),
 with the builtin errors loaded and a staff token issued (manage.py issue_token), a world is created
 with COPY (bulk_create on SQLite): FAILED jobs with a SYSTEM error (the ones to requeue), interleaved
 by id with jobs the filter must leave alone: COMPLETED, QUEUED and CANCELED jobs, FAILED jobs with an
@@ -79,11 +80,12 @@ TARGET_RATIO = 3.0
 
 def scratch_database_url(smoke):
     url = os.environ.get('DATABASE_URL', '')
-    if smoke or not url.startswith(('postgres://', 'postgresql://')):
+    if not url.startswith(('postgres://', 'postgresql://')):
         name = 'bench-requeue-smoke.sqlite3' if smoke else 'bench-requeue.sqlite3'
         return f'sqlite:///{ROOT / "var" / name}'
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + '_requeue_bench'))
+    suffix = '_requeue_smoke' if smoke else '_requeue_bench'
+    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + suffix))
 
 
 def child_env(url, **extra):
@@ -109,8 +111,8 @@ def manage(url, *args):
 
 
 def prepare_database(url, fresh=False):
-    """Creates (PostgreSQL; dropped first when `fresh`) or replaces (SQLite) the scratch database,
-    migrates it, loads the builtin errors and returns a staff user's token."""
+    """Creates the scratch database if missing (dropped or deleted first when `fresh`), migrates it,
+    loads the builtin errors and returns a staff user's token. build_world empties its tables."""
     if url.startswith('postgres'):
         import psycopg
 
@@ -122,7 +124,7 @@ def prepare_database(url, fresh=False):
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             if not connection.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone():
                 connection.execute(f'CREATE DATABASE "{name}"')
-    else:
+    elif fresh:
         path = Path(urlsplit(url).path[1:])
         for suffix in ('', '-wal', '-shm'):
             Path(f'{path}{suffix}').unlink(missing_ok=True)
@@ -739,7 +741,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument('--smoke', action='store_true', help=f'{SMOKE["failed"]:,} FAILED jobs, SQLite')
+    parser.add_argument('--smoke', action='store_true', help=f'{SMOKE["failed"]:,} FAILED jobs')
     parser.add_argument('--failed', type=int, help='FAILED SYSTEM jobs to requeue')
     parser.add_argument('--profile', action='store_true', help='also profile run_operation in-process')
     parser.add_argument(

@@ -2,9 +2,10 @@
 """Scheduler throughput: scheduler passes over a big queue, against the bare cost of the same writes.
 
     python bench/bench_scheduler.py            # PostgreSQL (DATABASE_URL): 100,000 jobs, 1,000 nodes
-    python bench/bench_scheduler.py --smoke    # SQLite: 2,000 jobs, 50 nodes, seconds
+    python bench/bench_scheduler.py --smoke    # 2,000 jobs, 50 nodes, seconds
 
-In a scratch database (<name>_sched_bench next to DATABASE_URL's; SQLite under var/ without one), a
+In a scratch database (<name>_sched_bench next to DATABASE_URL's PostgreSQL database, <name>_sched_smoke
+for --smoke; SQLite under var/ without one), a
 world of QUEUED jobs of a few job types (small, medium, large CPU jobs and some GPU jobs, at a few
 priorities) and READY nodes sized so that most jobs fit is created with COPY (bulk_create on SQLite).
 A child process then runs scheduler passes (node.scheduler.run_pass) until one places nothing (queue
@@ -59,11 +60,12 @@ def node_shapes(jobs, nodes):
 
 def scratch_database_url(smoke):
     url = os.environ.get('DATABASE_URL', '')
-    if smoke or not url.startswith(('postgres://', 'postgresql://')):
+    if not url.startswith(('postgres://', 'postgresql://')):
         name = 'bench-sched-smoke.sqlite3' if smoke else 'bench-sched.sqlite3'
         return f'sqlite:///{ROOT / "var" / name}'
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + '_sched_bench'))
+    suffix = '_sched_smoke' if smoke else '_sched_bench'
+    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + suffix))
 
 
 def prepare_database(url):
@@ -76,8 +78,7 @@ def prepare_database(url):
         with psycopg.connect(admin, autocommit=True) as connection:
             if not connection.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone():
                 connection.execute(f'CREATE DATABASE "{name}"')
-    else:
-        Path(urlsplit(url).path[1:]).unlink(missing_ok=True)
+    # A SQLite file is kept and migrated like a PostgreSQL database: build_world empties its tables.
     env = child_env(url)
     subprocess.run(
         [PYTHON, 'manage.py', 'migrate', '--noinput', '--verbosity', '0'], env=env, cwd=ROOT, check=True
@@ -198,6 +199,15 @@ def _copy_jobs(connection, rows, event_id, now):
         wrapper.execute("SELECT setval(pg_get_serial_sequence('job', 'id'), %s)", [len(rows)])
 
 
+def peak_rss_mib():
+    """This process's VmHWM in MiB. (Not getrusage's ru_maxrss: Linux keeps that across execve, so a
+    child process would start with the high-water mark of the parent it was forked from.)"""
+    for line in Path('/proc/self/status').read_text().splitlines():
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _timed(module, name, seconds):
     real = getattr(module, name)
 
@@ -213,11 +223,9 @@ def _timed(module, name, seconds):
 
 def schedule():
     """Scheduler passes until one places nothing; returns throughput, the time per step and peak RSS."""
-    import resource
-
     from node import scheduler, scheduling
 
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = peak_rss_mib()
     steps = {}
     for module, name in (
         (scheduler, 'fail_lost_nodes'),
@@ -249,7 +257,7 @@ def schedule():
         'last_pass_seconds': passes[-1]['seconds'],
         'pass_sizes': [item['placed'] for item in working],
         'steps_seconds': {name: round(value, 3) for name, value in steps.items()},
-        'peak_rss_mib': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        'peak_rss_mib': round(peak_rss_mib(), 1),
         'rss_before_passes_mib': round(rss_before, 1),
     }
 
@@ -412,7 +420,7 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        '--smoke', action='store_true', help=f'{SMOKE["jobs"]:,} jobs, {SMOKE["nodes"]} nodes, SQLite'
+        '--smoke', action='store_true', help=f'{SMOKE["jobs"]:,} jobs, {SMOKE["nodes"]} nodes'
     )
     parser.add_argument('--jobs', type=int)
     parser.add_argument('--nodes', type=int)
