@@ -61,63 +61,73 @@ class LogHTMLRenderer(renderers.BaseRenderer):
 RENDERERS = (renderers.JSONRenderer, JSONLinesRenderer, PlainTextRenderer, LogHTMLRenderer)
 
 
-def iter_lines(lines, limit):
-    """Yields (id, scale_order_num, stream, message, timestamp) of at most `limit` lines of the
-    filtered queryset `lines`, in scale_order_num order, fetched in keyset batches."""
+FULL_ROW = ('scale_order_num', 'id', 'stream', 'message', 'timestamp')
+
+
+def iter_batches(lines, limit, fields=FULL_ROW):
+    """Yields lists of rows of `fields` (scale_order_num first): at most `limit` lines of the
+    filtered queryset `lines` in scale_order_num order, fetched in keyset batches of BATCH_SIZE. A
+    format fetches only the columns it shows (decoding 100,000 timestamps that text never prints
+    took a third of its time)."""
     last = None
     remaining = limit
-    fields = ('id', 'scale_order_num', 'stream', 'message', 'timestamp')
     while remaining > 0:
         batch = lines if last is None else lines.filter(scale_order_num__gt=last)
         rows = list(batch.order_by('scale_order_num').values_list(*fields)[: min(BATCH_SIZE, remaining)])
         if not rows:
             return
-        yield from rows
+        yield rows
         remaining -= len(rows)
-        last = rows[-1][1]
+        last = rows[-1][0]
 
 
-def _source(execution, row):
-    _id, order_num, stream, message, timestamp = row
-    return {
-        '@timestamp': format_datetime(timestamp),
-        'scale_order_num': order_num,
-        'message': message,
-        'stream': stream,
-        'scale_task': 'main',
-        'scale_job_exe': execution.cluster_id,
-        'scale_node': execution.node.hostname if execution.node else None,
-    }
+# Each batch of lines is rendered into one string and written as one chunk: a chunk a line made the
+# server write (a system call) 100,000 times for a 100,000-line log. The JSON of a line is assembled
+# around json.dumps of its message (the only free text) with the keys in the order of the envelope.
+
+
+def _source_json(execution):
+    """A function of a row returning the JSON text of its `_source` object."""
+    tail = f', "scale_task": "main", "scale_job_exe": {json.dumps(execution.cluster_id)}, "scale_node": {json.dumps(execution.node.hostname if execution.node else None)}}}'
+
+    def source(row):
+        order_num, _id, stream, message, timestamp = row
+        return (
+            f'{{"@timestamp": "{format_datetime(timestamp)}", "scale_order_num": {order_num}, '
+            f'"message": {json.dumps(message)}, "stream": "{stream}"{tail}'
+        )
+
+    return source
 
 
 def _json_body(execution, lines, limit, total, took_ms):
     yield f'{{"took": {took_ms}, "timed_out": false, "hits": {{"total": {total}, "hits": ['
+    source = _source_json(execution)
     separator = ''
-    for row in iter_lines(lines, limit):
-        hit = {
-            '_id': str(row[0]),
-            '_source': _source(execution, row),
-            'sort': [int(row[4].timestamp() * 1000), row[1]],
-        }
-        yield separator + json.dumps(hit)
+    for rows in iter_batches(lines, limit):
+        yield separator + ', '.join(
+            f'{{"_id": "{row[1]}", "_source": {source(row)}, "sort": [{int(row[4].timestamp() * 1000)}, {row[0]}]}}'
+            for row in rows
+        )
         separator = ', '
     yield ']}}\n'
 
 
 def _jsonl_body(execution, lines, limit):
-    for row in iter_lines(lines, limit):
-        yield json.dumps(_source(execution, row)) + '\n'
+    source = _source_json(execution)
+    for rows in iter_batches(lines, limit):
+        yield ''.join(f'{source(row)}\n' for row in rows)
 
 
 def _text_body(lines, limit):
-    for row in iter_lines(lines, limit):
-        yield row[3] + '\n'
+    for rows in iter_batches(lines, limit, ('scale_order_num', 'message')):
+        yield ''.join(f'{row[1]}\n' for row in rows)
 
 
 def _html_body(lines, limit):
     yield HTML_HEAD
-    for row in iter_lines(lines, limit):
-        yield f'<div class="{row[2]}">{escape(row[3])}</div>\n'
+    for rows in iter_batches(lines, limit, ('scale_order_num', 'stream', 'message')):
+        yield ''.join(f'<div class="{row[1]}">{escape(row[2])}</div>\n' for row in rows)
     yield HTML_TAIL
 
 
