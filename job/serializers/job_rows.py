@@ -8,15 +8,25 @@ one for the input file names. The output is JobSerializer's, field for field; a 
 same jobs both ways and compares them.
 """
 
+from django.db.models import DateTimeField
+
 from batch.models import Batch
 from batch.serializers import BatchBaseSerializer
 from job.models import Error, Job, JobInputFile, JobType, JobTypeRevision
 from job.serializers.base import ErrorBaseSerializer, JobTypeBaseSerializer
+from job.serializers.jobs import JobSerializer
 from node.models import Node
 from node.serializers import NodeBaseSerializer
 
-JOB_COLUMNS = (
-    'id',
+# The item's fields are JobSerializer's; those that are a nested object are built below, the rest
+# are the job's own columns, datetimes rendered as DRF renders them.
+FIELDS = tuple(JobSerializer.Meta.fields)
+NESTED = frozenset(
+    {'job_type', 'job_type_rev', 'event', 'recipe', 'batch', 'superseded_job', 'node', 'error', 'input_files'}
+)
+OWN = tuple(name for name in FIELDS if name not in NESTED)
+TIMES = frozenset(name for name in OWN if isinstance(Job._meta.get_field(name), DateTimeField))
+RELATED_COLUMNS = (
     'job_type_id',
     'job_type_rev_id',
     'event_id',
@@ -31,30 +41,11 @@ JOB_COLUMNS = (
     'recipe__recipe_type__description',
     'recipe__recipe_type__revision_num',
     'batch_id',
-    'is_superseded',
     'superseded_job_id',
-    'status',
     'node_id',
     'error_id',
-    'max_tries',
-    'num_exes',
-    'input_file_size',
-    'source_started',
-    'source_ended',
-    'source_sensor_class',
-    'source_sensor',
-    'source_collection',
-    'source_task',
-    'created',
-    'queued',
-    'started',
-    'ended',
-    'last_status_change',
-    'superseded',
-    'last_modified',
 )
-SOURCE_STRINGS = ('source_sensor_class', 'source_sensor', 'source_collection', 'source_task')
-TIMES = ('created', 'queued', 'started', 'ended', 'last_status_change', 'superseded', 'last_modified')
+JOB_COLUMNS = (*OWN, *RELATED_COLUMNS)
 
 
 def iso(value):
@@ -136,8 +127,8 @@ def job_list_items(job_ids):
     input_files = _input_files([row['id'] for row in page])
     items = []
     for row in page:
-        item = {
-            'id': row['id'],
+        superseded = row['superseded_job_id']
+        nested = {
             'job_type': job_types.get(row['job_type_id']),
             'job_type_rev': revisions.get(row['job_type_rev_id']),
             'event': {
@@ -147,23 +138,15 @@ def job_list_items(job_ids):
             },
             'recipe': _recipe(row),
             'batch': batches.get(row['batch_id']),
-            'is_superseded': row['is_superseded'],
-            'superseded_job': {'id': row['superseded_job_id']}
-            if row['superseded_job_id'] is not None
-            else None,
-            'status': row['status'],
+            'superseded_job': {'id': superseded} if superseded is not None else None,
             'node': nodes.get(row['node_id']),
             'error': errors.get(row['error_id']),
-            'max_tries': row['max_tries'],
-            'num_exes': row['num_exes'],
-            'input_file_size': row['input_file_size'],
             'input_files': input_files.get(row['id'], {}),
-            'source_started': iso(row['source_started']),
-            'source_ended': iso(row['source_ended']),
         }
-        for name in SOURCE_STRINGS:
-            item[name] = row[name]
-        for name in TIMES:
-            item[name] = iso(row[name])
-        items.append(item)
+        items.append(
+            {
+                name: nested[name] if name in NESTED else iso(row[name]) if name in TIMES else row[name]
+                for name in FIELDS
+            }
+        )
     return items
