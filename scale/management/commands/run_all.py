@@ -38,6 +38,9 @@ def processes():
     sized from this machine (SCALE_LOCAL_NODE=false leaves the node out)."""
     bind = env_str('SCALE_BIND', '127.0.0.1:8000')
     workers = env_int('SCALE_API_WORKERS', 2, minimum=1, maximum=64)
+    # A sync worker streaming a long log to a slow client does not report to the arbiter meanwhile:
+    # gunicorn's default of 30 s would kill it mid-download.
+    timeout = env_int('SCALE_API_TIMEOUT', 300, minimum=10, maximum=3600)
     manage = [sys.executable, str(settings.BASE_DIR / 'manage.py')]
     cpus, mem, disk = machine_resources()
     local_node = [
@@ -76,6 +79,8 @@ def processes():
                 str(workers),
                 '--access-logfile',
                 '-',
+                '--timeout',
+                str(timeout),
                 '--graceful-timeout',
                 str(GRACE_SECONDS),
             ],
