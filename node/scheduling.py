@@ -31,7 +31,7 @@ FIFO = 'FIFO'
 LIFO = 'LIFO'
 
 SCHEDULER_PAUSED = 'scheduler paused'
-JOB_TYPE_PAUSED = 'job type paused'  # the job detail says it at once too (job.services.queue)
+JOB_TYPE_PAUSED = 'job type paused'  # job.services.queue.queue_reason says it at once too
 REASON_MAX_LENGTH = 250
 # Tolerance for float sums of allocations (0.1 + 0.2 cpus must fit in 0.3).
 EPSILON = 1e-9

@@ -14,9 +14,10 @@ from batch.models import Batch
 from batch.serializers import BatchBaseSerializer
 from job.models import Error, Job, JobInputFile, JobType, JobTypeRevision
 from job.serializers.base import ErrorBaseSerializer, JobTypeBaseSerializer
-from job.serializers.jobs import JobSerializer
+from job.serializers.jobs import JobSerializer, JobTypeRevisionBaseSerializer
 from node.models import Node
 from node.serializers import NodeBaseSerializer
+from scale.api.iso8601 import format_datetime
 
 # The item's fields are JobSerializer's; those that are a nested object are built below, the rest
 # are the job's own columns, datetimes rendered as DRF renders them.
@@ -49,11 +50,8 @@ JOB_COLUMNS = (*OWN, *RELATED_COLUMNS)
 
 
 def iso(value):
-    """A datetime as DRF renders it (settings.TIME_ZONE is UTC): ISO-8601 with Z; None stays None."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + 'Z' if text.endswith('+00:00') else text
+    """A datetime as the API writes it (format_datetime); None stays None."""
+    return None if value is None else format_datetime(value)
 
 
 def _rendered(queryset, serializer, ids):
@@ -63,14 +61,6 @@ def _rendered(queryset, serializer, ids):
         return {}
     # many=True builds the serializer's fields once, not once per row.
     return {item['id']: item for item in serializer(queryset.filter(id__in=ids), many=True).data}
-
-
-def _revisions(ids):
-    ids = {value for value in ids if value is not None}
-    rows = JobTypeRevision.objects.filter(id__in=ids).values_list('id', 'job_type_id', 'revision_num')
-    return {
-        pk: {'id': pk, 'job_type': {'id': type_id}, 'revision_num': number} for pk, type_id, number in rows
-    }
 
 
 def _recipe(row):
@@ -116,7 +106,11 @@ def job_list_items(job_ids):
         JobTypeBaseSerializer,
         (row['job_type_id'] for row in page),
     )
-    revisions = _revisions(row['job_type_rev_id'] for row in page)
+    revisions = _rendered(
+        JobTypeRevision.objects.only('id', 'job_type_id', 'revision_num'),
+        JobTypeRevisionBaseSerializer,
+        (row['job_type_rev_id'] for row in page),
+    )
     batches = _rendered(
         Batch.objects.defer('definition', 'configuration'),
         BatchBaseSerializer,

@@ -15,6 +15,7 @@ A task that finds the operation leased to another live task leaves it alone. rec
 the lease expired, or its holder was a process of this machine that no longer exists.
 """
 
+import contextlib
 import datetime
 import logging
 import os
@@ -320,32 +321,25 @@ def recover_operations(now=None):
     return recovered
 
 
+@contextlib.contextmanager
 def stop_on_signals():
     """While an operation runs in the worker's main thread, SIGTERM and SIGINT also ask it to stop
-    after its current batch (the worker's own handler still runs). A context manager."""
-    return _SignalStop()
-
-
-class _SignalStop:
-    def __enter__(self):
-        self.previous = {}
-        _stop.clear()
-        if threading.current_thread() is not threading.main_thread():
-            return self
+    after its current batch (the worker's own handler still runs)."""
+    previous = {}
+    _stop.clear()
+    if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
-            previous = signal.getsignal(signum)
-            self.previous[signum] = previous
+            previous[signum] = handler = signal.getsignal(signum)
 
-            def handler(number, frame, previous=previous):
+            def stop(number, frame, handler=handler):
                 _stop.set()
-                if callable(previous):
-                    previous(number, frame)
+                if callable(handler):
+                    handler(number, frame)
 
+            signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
             signal.signal(signum, handler)
-        return self
-
-    def __exit__(self, *exc):
-        for signum, previous in self.previous.items():
-            signal.signal(signum, previous)
         _stop.clear()
-        return False

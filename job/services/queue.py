@@ -12,14 +12,14 @@ from job.data import validate_data
 from job.exceptions import InvalidDocument
 from job.models import Job, JobInputFile, JobType, ScaleFile, SecretSetting, TriggerEvent
 from job.resources import job_resources
+from node.scheduling import JOB_TYPE_PAUSED
 from scale import idempotency
 
 MIB = 1024 * 1024
 REQUEST_KEYS = frozenset({'job_type_id', 'input', 'configuration'})
 SOURCE_STRINGS = ('source_sensor_class', 'source_sensor', 'source_collection', 'source_task')
 SCOPE = 'POST /v6/jobs/'
-# The scheduler's words (node.scheduling) for a job type's pause, and for a job it has not looked at.
-JOB_TYPE_PAUSED = 'job type paused'
+# What the detail says of a job the scheduler has not looked at yet.
 NOT_SEEN_YET = 'waiting for the scheduler to look at it'
 
 
