@@ -99,6 +99,7 @@ def queue_new_job(job_type, data, configuration=None, user=None):
             f'job type {job_type.name} {job_type.version} is deprecated (inactive); activate it first',
         )
     revision = job_type.revisions.get(revision_num=job_type.revision_num)
+    revision.job_type = job_type
     manifest = revision.manifest
     data = validate_data(data, manifest)
     files = _input_files(data)
@@ -113,7 +114,9 @@ def queue_new_job(job_type, data, configuration=None, user=None):
     total_bytes = sum(file.file_size for file in files.values())
     input_file_size = float(math.ceil(total_bytes / MIB))
     now = timezone.now()
-    with transaction.atomic():
+    # savepoint=False: inside queue_job_request's transaction a savepoint would only add two round
+    # trips; an error still rolls back the whole transaction.
+    with transaction.atomic(savepoint=False):
         event = TriggerEvent.objects.create(
             type='USER', description={'user': getattr(user, 'username', None) or 'anonymous'}, occurred=now
         )
@@ -134,30 +137,45 @@ def queue_new_job(job_type, data, configuration=None, user=None):
             last_status_change=now,
             **_source_fields(files.values()),
         )
-        JobInputFile.objects.bulk_create(
-            JobInputFile(job=job, input_file_id=file_id, job_input=name, created=now)
+        links = JobInputFile.objects.bulk_create(
+            JobInputFile(job=job, input_file=files[file_id], job_input=name, created=now)
             for name, ids in data['files'].items()
             for file_id in ids
         )
         SecretSetting.objects.bulk_create(
             SecretSetting(job=job, name=name, value=value) for name, value in secrets.items()
         )
+    _cache_new_job_relations(job, links)
     return job
+
+
+def _cache_new_job_relations(job, links):
+    """Primes `job` with the relations its detail shows, all known without a query: a new job has
+    no execution, no superseding job, and the input-file links just written (the cache
+    prefetch_related('input_file_links') would have filled)."""
+    job.latest_execution = None
+    Job.superseded_by_job.related.set_cached_value(job, None)
+    job._prefetched_objects_cache = {'input_file_links': links}
 
 
 def queue_job_request(user, body, idempotency_key=None):
     """POST /v6/jobs/: checks the body's fields, then queues the job (queue_new_job) at most once per
-    Idempotency-Key. Returns (job id, created). Raises UnknownJobType for a job type that does not
-    exist, InvalidDocument for a bad body, Conflict for a key reused with another body."""
+    Idempotency-Key. Returns (job id, new job): the new Job with every relation its detail shows
+    already loaded, or None when the key was seen before (the id is then the first request's job).
+    Raises UnknownJobType for a job type that does not exist, InvalidDocument for a bad body,
+    Conflict for a key reused with another body."""
     job_type_id, data, configuration = _request_fields(body)
+    new_jobs = []
 
     def create():
         job_type = JobType.objects.filter(pk=job_type_id).first()
         if job_type is None:
             raise UnknownJobType(job_type_id)
-        return queue_new_job(job_type, data, configuration, user).id
+        new_jobs.append(queue_new_job(job_type, data, configuration, user))
+        return new_jobs[-1].id
 
-    return idempotency.run_once(user, SCOPE, idempotency_key, body, create)
+    job_id, created = idempotency.run_once(user, SCOPE, idempotency_key, body, create)
+    return job_id, new_jobs[-1] if created else None
 
 
 def queue_reason(job):

@@ -121,14 +121,12 @@ class JobList(ListAPIView):
         """Queue a new job of `job_type_id` on `input` (v6 data JSON), with an optional configuration
         override: 201 with the job detail and its Location."""
         try:
-            job_id, created = queue.queue_job_request(
-                request.user, request.data, idempotency.request_key(request)
-            )
+            job_id, job = queue.queue_job_request(request.user, request.data, idempotency.request_key(request))
         except queue.UnknownJobType as exc:
             raise NotFound(f'Job type {exc.args[0]} does not exist.') from None
-        job = with_latest_execution(JOB_DETAIL.get(pk=job_id))
         headers = {'Location': request.build_absolute_uri(f'/v6/jobs/{job_id}/')}
-        if not created:
+        if job is None:
+            job = with_latest_execution(JOB_DETAIL.get(pk=job_id))
             headers['Idempotent-Replayed'] = 'true'
         body = JobDetailSerializer(job, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED, headers=headers)

@@ -119,6 +119,22 @@ def test_input_from_several_files_is_processed(staff_client, job_type, files):
     assert sorted(links) == sorted(
         [('INPUT_FILE', files[1].id), ('EXTRA', files[2].id), ('EXTRA', files[0].id)]
     )
+    # The answer is rendered from what was written, without reading it back: the detail agrees.
+    assert staff_client.get(f'/v6/jobs/{detail["id"]}/').json() == detail
+
+
+def test_queueing_runs_a_fixed_number_of_queries(staff_client, job_type, files, django_assert_num_queries):
+    body = {
+        'job_type_id': job_type.id,
+        'input': {'files': {'INPUT_FILE': [files[1].id], 'EXTRA': [files[2].id, files[0].id]}},
+    }
+
+    # The token; the job type, its revision, the files; the event, the job, the input-file links;
+    # nothing is read back for the answer. (The test's transaction makes the request's a savepoint: 2.)
+    with django_assert_num_queries(9):
+        response = post(staff_client, body)
+
+    assert response.status_code == 201, response.content
 
 
 def test_input_version_and_json_types_are_accepted(staff_client, job_type, files):
@@ -534,6 +550,7 @@ def test_an_override_is_merged_over_the_job_types_configuration(staff_client, co
         'settings': {'DB_HOST': 'db.example'},
     }
     assert Job.objects.get().priority == 7
+    assert staff_client.get(f'/v6/jobs/{detail["id"]}/').json() == detail
 
 
 def test_an_override_without_priority_keeps_the_job_types(staff_client, configured_type, files):
