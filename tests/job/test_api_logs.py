@@ -410,3 +410,40 @@ def test_a_large_log_streams_completely(client, execution):
     stderr = client.get(url(execution, 'stderr'), {'format': 'jsonl'})
     assert isinstance(stderr, StreamingHttpResponse)
     assert sum(1 for _ in content(stderr).splitlines()) == total // 3
+
+
+def test_timestamps_are_written_as_everywhere_else_with_exact_milliseconds(client, execution):
+    # A whole second has no fraction; others keep their microseconds; `sort` holds epoch ms, exact
+    # (a float product would turn .123 into 122.99... and then 122).
+    stamps = [
+        dt('2024-03-01T12:00:00Z'),
+        dt('2024-03-01T12:00:00.123Z'),
+        dt('2024-03-01T12:00:00.000001Z'),
+        dt('2023-11-22T23:56:31.123456Z'),
+    ]
+    JobExecutionLog.objects.bulk_create(
+        JobExecutionLog(
+            job_exe=execution, scale_order_num=n, stream='stdout', message=f'm{n}', timestamp=stamp
+        )
+        for n, stamp in enumerate(stamps, start=1)
+    )
+
+    body = hits(client.get(url(execution)))
+    lines = [
+        json.loads(line) for line in content(client.get(url(execution), {'format': 'jsonl'})).splitlines()
+    ]
+
+    expected = [
+        '2024-03-01T12:00:00Z',
+        '2024-03-01T12:00:00.123000Z',
+        '2024-03-01T12:00:00.000001Z',
+        '2023-11-22T23:56:31.123456Z',
+    ]
+    assert [hit['_source']['@timestamp'] for hit in body] == expected
+    assert [line['@timestamp'] for line in lines] == expected
+    assert [hit['sort'] for hit in body] == [
+        [1709294400000, 1],
+        [1709294400123, 2],
+        [1709294400000, 3],
+        [1700697391123, 4],
+    ]
