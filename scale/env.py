@@ -86,6 +86,21 @@ def env_list(name, default):
     return [item.strip() for item in value.split(',') if item.strip()]
 
 
+def env_directory(name, must_contain=(), hint=''):
+    """An existing directory, as an absolute resolved Path, holding every file of `must_contain`;
+    None when unset. `hint` ends the error message (what the directory should be)."""
+    value = _raw(name)
+    if value is None:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise ImproperlyConfigured(f'{name}={value!r} is not an existing directory{hint}')
+    for file_name in must_contain:
+        if not (path / file_name).is_file():
+            raise ImproperlyConfigured(f'{name}={value!r} has no {file_name} in it{hint}')
+    return path
+
+
 def secret_key(name, key_file):
     """SECRET_KEY from the environment, else from key_file, which is created (mode 0600) on first use.
 

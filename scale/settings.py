@@ -5,7 +5,17 @@ One flat file: no per-environment layers. Every variable is parsed strictly by s
 
 from pathlib import Path
 
-from scale.env import database, env_bool, env_choice, env_float, env_int, env_list, env_str, secret_key
+from scale.env import (
+    database,
+    env_bool,
+    env_choice,
+    env_directory,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str('SCALE_VAR_DIR', str(BASE_DIR / 'var'))).resolve()
@@ -29,6 +39,16 @@ SILENCED_SYSTEM_CHECKS = ['models.W040']
 # Reads need a signed-in user unless this is on; writes always need a staff user.
 SCALE_PUBLIC_READ_API = env_bool('SCALE_PUBLIC_READ_API', False)
 
+# A build of the Scale web UI (ngageoint/scale-ui's dist/developer) served on our own origin by
+# scale.web_ui; unset, the server has no UI routes. Browsers sign in at /accounts/login/.
+SCALE_UI_DIR = env_directory(
+    'SCALE_UI_DIR',
+    must_contain=('index.html',),
+    hint=': point it at a build of the Scale web UI (the dist/developer directory of ngageoint/scale-ui)',
+)
+LOGIN_URL = '/accounts/login/'
+LOGIN_REDIRECT_URL = '/' if SCALE_UI_DIR else '/v6/accounts/profile/'
+
 # Nodes and the scheduler (seconds). A node whose agent has not heartbeaten for SCALE_NODE_TIMEOUT is
 # OFFLINE and its running executions fail with node-lost; agents heartbeat every
 # SCALE_HEARTBEAT_INTERVAL; the scheduler passes every SCALE_SCHEDULER_INTERVAL and looks at most at
@@ -37,6 +57,12 @@ SCALE_NODE_TIMEOUT = env_float('SCALE_NODE_TIMEOUT', 30.0, minimum=1.0)
 SCALE_HEARTBEAT_INTERVAL = env_float('SCALE_HEARTBEAT_INTERVAL', 5.0, minimum=0.1)
 SCALE_SCHEDULER_INTERVAL = env_float('SCALE_SCHEDULER_INTERVAL', 1.0, minimum=0.05)
 SCALE_SCHEDULER_WINDOW = env_int('SCALE_SCHEDULER_WINDOW', 5000, minimum=1)
+# /v6/status/ answers 503 when the scheduler has not finished a pass for this long (default: 30 s or
+# 10 passes, whichever is longer); the scheduler keeps a minute-by-minute job load for this many days.
+SCALE_SCHEDULER_STALE_SECONDS = env_float(
+    'SCALE_SCHEDULER_STALE_SECONDS', max(30.0, 10 * SCALE_SCHEDULER_INTERVAL), minimum=1.0
+)
+SCALE_LOAD_RETENTION_DAYS = env_int('SCALE_LOAD_RETENTION_DAYS', 30, minimum=1, maximum=3650)
 # Bulk cancel/requeue: jobs per batch (one transaction each), and how long a task's claim on an
 # operation lasts without progress before another worker takes the operation over.
 SCALE_BULK_BATCH_SIZE = env_int('SCALE_BULK_BATCH_SIZE', 1000, minimum=1, maximum=100_000)

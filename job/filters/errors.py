@@ -43,8 +43,12 @@ class ErrorFilterSet(PagedFilterSet):
         help_text='Errors last modified at or before this time.',
     )
     name = MultiValueCharFilter(field_name='name', help_text='Error name (exact).')
+    # The errors a job type's Seed manifest declares (the Error row's job_type_name, as the Scale
+    # web UI's mock server filters), not the errors its jobs failed with: the UI's "Error History
+    # for <name>" page lists these with their created/last_modified dates.
     job_type_name = MultiValueCharFilter(
-        field_name='job_type_name', help_text='Name of the job type that declares the error (exact).'
+        field_name='job_type_name',
+        help_text='Name of the job type whose manifest declares the error (exact); builtin errors have none.',
     )
     category = MultiValueChoiceFilter(choices=ErrorCategory.choices, help_text='Error category.')
     is_builtin = BooleanFilter(

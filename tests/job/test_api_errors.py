@@ -4,7 +4,7 @@ workspaces, files and errors endpoints."""
 
 import pytest
 
-from job.choices import ErrorCategory, FileType
+from job.choices import ErrorCategory, FileType, JobStatus
 from job.filters.errors import ErrorFilterSet
 from job.filters.storage import ScaleFileFilterSet, WorkspaceFilterSet
 from job.models import Error
@@ -384,3 +384,28 @@ def test_responses_of_the_writes(schema):
     assert component(schema, edit['200']['content']['application/json']['schema']) == workspace
     scale_file = component(schema, register['201']['content']['application/json']['schema'])
     assert 'meta_data' in scale_file['properties']
+
+
+def test_job_type_name_means_the_errors_its_manifest_declares(client, seeded):
+    """Not the errors its jobs failed with: a builtin error a sensor-proc job failed with is not among
+    sensor-proc's errors (the Error model's job_type_name, as the UI's mock server filters)."""
+    job_type = factories.job_type('sensor-proc')
+    factories.job(job_type, JobStatus.FAILED, error=factories.error('node-lost'))
+
+    response = client.get('/v6/errors/?page=1&job_type_name=sensor-proc&order=-last_modified')
+
+    assert {item['name'] for item in results(response)} == {'no-space', 'crash', 'bad-input'}
+    assert {item['job_type_name'] for item in results(response)} == {'sensor-proc'}
+
+
+@pytest.mark.parametrize('key', ['created', 'last_modified', 'title', 'category', 'name', 'id'])
+def test_the_ui_order_over_every_error_field(client, seeded, key):
+    def values(order):
+        items = results(client.get(f'/v6/errors/?page_size=1000&order={order}'))
+        return [item[key].lower() if key == 'title' else item[key] for item in items]
+
+    forward, backward = values(key), values(f'-{key}')
+
+    assert len(forward) == Error.objects.count()
+    assert forward == sorted(forward)
+    assert backward == sorted(forward, reverse=True)

@@ -773,3 +773,28 @@ def test_the_sqlite_and_postgresql_paths_agree_on_countries(client, catalog):
     # countries is a JSON list; the filter matches the quoted code in its text on both databases.
     assert connection.vendor in ('sqlite', 'postgresql')
     assert names(client.get('/v6/files/?countries=can')) == ['Alpha.ntf']
+
+
+def test_the_ui_job_outputs_query_counts_every_output_and_pages_at_the_default(
+    client, remote, django_assert_max_num_queries
+):
+    """The job detail page sends no page_size: the first 100 outputs, and `count` all of them (the
+    job's inputs and other jobs' products never counted), in a constant number of queries."""
+    job_type = factories.job_type('many-outputs')
+    source = factories.scale_file(remote, 'source.ntf')
+    job = factories.job(job_type, JobStatus.COMPLETED, input_files=[('INPUT_FILE', source)])
+    other = factories.job(job_type, JobStatus.COMPLETED)
+    for index in range(105):
+        factories.scale_file(
+            remote, f'out-{index:03}.png', file_type=FileType.PRODUCT, job=job, job_type=job_type
+        )
+    factories.scale_file(remote, 'other.png', file_type=FileType.PRODUCT, job=other, job_type=job_type)
+
+    with django_assert_max_num_queries(3):
+        response = client.get(f'/v6/files/?job_id={job.id}&sortField=last_modified&sortOrder=desc')
+
+    body = response.json()
+    assert body['count'] == 105
+    assert len(body['results']) == 100
+    assert {item['job']['id'] for item in body['results']} == {job.id}
+    assert body['next'].endswith(f'/v6/files/?job_id={job.id}&page=2&sortField=last_modified&sortOrder=desc')
