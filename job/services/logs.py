@@ -15,6 +15,8 @@ from node.models import Node
 _NUL_TABLE = str.maketrans({'\x00': '\ufffd'})
 STREAMS = frozenset(LogStream.values)
 LOG_FIELDS = ('job_exe', 'scale_order_num', 'stream', 'message', 'timestamp')
+# The PostgreSQL types of LOG_FIELDS' columns, which a binary COPY must name.
+COPY_TYPES = ('bigint', 'integer', 'varchar', 'text', 'timestamptz')
 
 
 class LogLine(NamedTuple):
@@ -79,9 +81,10 @@ def _insert(rows):
 
     Log lines are the one table written at thousands of rows a second, and the model layer (an
     instance per row, each value prepared field by field) costs more than the database's own work:
-    the rows go straight to the database. PostgreSQL gets them by COPY (an INSERT a row, even
-    pipelined, is several times slower); elsewhere one prepared INSERT is executed for all of them,
-    the timestamps adapted as the model field would."""
+    the rows go straight to the database. PostgreSQL gets them by binary COPY (an INSERT a row, even
+    pipelined, is several times slower; text COPY formats every value in Python, 2.5 times the CPU);
+    elsewhere one prepared INSERT is executed for all of them, the timestamps adapted as the model
+    field would."""
     connection = connections[_database()]
     meta = JobExecutionLog._meta
     quote = connection.ops.quote_name
@@ -92,8 +95,9 @@ def _insert(rows):
             # The raw psycopg cursor: its errors are turned into Django's (IntegrityError...) here.
             with (
                 connection.wrap_database_errors,
-                cursor.cursor.copy(f'COPY {table} ({columns}) FROM STDIN') as copy,
+                cursor.cursor.copy(f'COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)') as copy,
             ):
+                copy.set_types(COPY_TYPES)
                 for row in rows:
                     copy.write_row(row)
         else:
