@@ -2,7 +2,10 @@
 
 One pass (run_pass) = fail the executions of lost nodes, snapshot nodes, job types and a bounded
 window of the queue, plan, persist the placements through job.services.executions.place_jobs, write
-what changed of the queue reasons and the job types' unmet_resources, and stamp the Scheduler row.
+what changed of the queue reasons and the job types' unmet_resources, record the minute's job load
+(node.load, once a minute), and stamp the Scheduler row (its heartbeat for /v6/status/ and its
+warnings). While the Scheduler row is paused a pass places nothing and marks the queue's head
+'scheduler paused', but still fails lost nodes' executions, records the load and stamps the row.
 On PostgreSQL the whole pass holds a session advisory lock, so of several schedulers one works and the
 others are hot standbys; every snapshot is taken after the previous pass committed, so two passes
 never plan against the same free resources. SQLite serializes writers, and runs one scheduler.
@@ -13,14 +16,12 @@ import dataclasses
 import datetime
 import json
 import logging
-import math
 import socket
 import time
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, Sum, TextField
-from django.db.models.fields.json import KeyTextTransform
+from django.db import connection, transaction
+from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -29,7 +30,10 @@ from job.models import Job, JobExecution, JobType
 from job.services.counts import compact_job_counts
 from job.services.executions import Placement, fail_lost_executions, place_jobs
 from node import scheduling
-from node.models import Node, QueueMode, Scheduler
+from node.load import record_load
+from node.models import LoggingLevel, Node, QueueMode, Scheduler
+from node.states import allocated_by_node, resource_amounts, running_by_job_type
+from scale.api.iso8601 import format_datetime
 
 logger = logging.getLogger('node.scheduler')
 
@@ -46,6 +50,12 @@ RECHECK_EVERY = 10
 COMPACT_COUNTS_EVERY = 10
 BLOCKED_HEADS = 100
 BLOCKED_TYPES = 50
+WARNING_TITLES = {
+    'NODES_LOST': 'Nodes lost',
+    'NO_READY_NODES': 'No ready nodes',
+    'UNMET_RESOURCES': 'Unmet resources',
+    'SCHEDULER_PAUSED': 'Scheduler paused',
+}
 
 
 @dataclasses.dataclass
@@ -59,6 +69,7 @@ class PassResult:
     lost_executions: int = 0
     reasons_written: int = 0
     unmet_written: int = 0
+    load_recorded: bool = False
     seconds: float = 0.0
     warnings: list = dataclasses.field(default_factory=list)
 
@@ -108,40 +119,18 @@ def _node_state(is_paused, last_heartbeat, cutoff):
     return scheduling.READY
 
 
-def _amounts(resources):
-    """A resources JSON value as {name: float}, dropping what is not a finite number."""
-    amounts = {}
-    for name, value in (resources or {}).items() if isinstance(resources, dict) else ():
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-            amounts[str(name)] = float(value)
-    return amounts
-
-
 def load_nodes(now):
     """Snapshots of the active nodes: state and free resources (total minus the allocations of their
-    RUNNING executions, summed per resource in one aggregate query)."""
+    RUNNING executions, summed per resource in one aggregate query: node.states.running_by_job_type)."""
     cutoff = now - datetime.timedelta(seconds=settings.SCALE_NODE_TIMEOUT)
     rows = list(
         Node.objects.filter(is_active=True)
         .order_by('id')
         .values_list('id', 'hostname', 'resources', 'is_paused', 'last_heartbeat')
     )
-    totals = {row[0]: _amounts(row[2]) for row in rows}
+    totals = {row[0]: resource_amounts(row[2]) for row in rows}
     names = sorted({name for total in totals.values() for name in total})
-    allocated = {}
-    if names and rows:
-        sums = {
-            f'r{i}': Sum(Cast(KeyTextTransform(name, 'resources'), FloatField()))
-            for i, name in enumerate(names)
-        }
-        aggregate = (
-            JobExecution.objects.filter(status=ExecutionStatus.RUNNING, node_id__isnull=False)
-            .values('node_id')
-            .annotate(**sums)
-            .order_by()
-        )
-        for row in aggregate:
-            allocated[row['node_id']] = {name: row[f'r{i}'] or 0.0 for i, name in enumerate(names)}
+    allocated = allocated_by_node(running_by_job_type(None, names)) if names and rows else {}
     snapshots = []
     for node_id, hostname, _, is_paused, last_heartbeat in rows:
         total = totals[node_id]
@@ -211,7 +200,7 @@ def _queued_jobs(rows):
     for job_id, num_exes, type_id, priority, queued_at, text, _ in rows:
         resources = parsed.get(text)
         if resources is None:
-            resources = parsed[text] = _amounts(json.loads(text) if text else None)
+            resources = parsed[text] = resource_amounts(json.loads(text) if text else None)
         jobs.append(scheduling.QueuedJob(job_id, num_exes, type_id, priority, queued_at, resources))
     return jobs
 
@@ -263,6 +252,7 @@ def write_unmet(unmet, stored):
 
 
 def _warnings(result, lost_hosts, nodes, unmet):
+    """[{name, description}] of the conditions an operator should know about after this pass."""
     warnings = []
     if lost_hosts:
         warnings.append(
@@ -284,7 +274,42 @@ def _warnings(result, lost_hosts, nodes, unmet):
                 'description': f'{len(unmet)} job types need resources that no node has (ids {shown}).',
             }
         )
+    if result.paused:
+        warnings.append(
+            {'name': 'SCHEDULER_PAUSED', 'description': 'The scheduler is paused: no job is placed.'}
+        )
     return warnings
+
+
+def stamped_warnings(warnings, previous, now):
+    """The warnings with their `title`, `last_updated` (now) and `started` (carried over from the
+    previous pass's warning of the same name, else now), as /v6/status/ shows them."""
+    stamp = format_datetime(now)
+    started = {
+        warning.get('name'): warning.get('started') for warning in previous or () if isinstance(warning, dict)
+    }
+    return [
+        {
+            'name': warning['name'],
+            'title': WARNING_TITLES.get(warning['name'], warning['name']),
+            'description': warning['description'],
+            'started': started.get(warning['name']) or stamp,
+            'last_updated': stamp,
+        }
+        for warning in warnings
+    ]
+
+
+def apply_logging_level(level):
+    """Sets the level of the scheduler's own logger to the configured system_logging_level."""
+    if level in LoggingLevel.values and logger.level != logging.getLevelName(level):
+        logger.setLevel(level)
+
+
+def _paused_now(scheduler_id):
+    """Whether the scheduler is paused now, locking its row until the transaction ends."""
+    paused = Scheduler.objects.select_for_update().filter(pk=scheduler_id).values_list('is_paused', flat=True)
+    return bool(paused.first())
 
 
 def _recheck(config):
@@ -309,7 +334,13 @@ def _plan_and_place(config, now, result):
         Placement(placed.job_id, placed.exe_num, placed.node_id, placed.resources)
         for placed in plan.placements
     ]
-    result.placed = len(place_jobs(placements, now=now))
+    with transaction.atomic():
+        # The scheduler row stays locked until the placements commit: a PATCH pausing the scheduler
+        # waits for them, and once the pause has committed no pass places anything.
+        if placements and _paused_now(config.pk):
+            result.paused = True
+            return nodes, stored_unmet
+        result.placed = len(place_jobs(placements, now=now))
     reasons = plan.reasons
     if recheck and blocked:
         heads, stored_heads = blocked_heads(config.queue_mode, blocked)
@@ -332,6 +363,7 @@ def run_pass(now=None):
         now = now or timezone.now()
         result.lost_executions, lost_hosts = fail_lost_nodes(now)
         config = Scheduler.load()
+        apply_logging_level(config.system_logging_level)
         if config.passes_total % COMPACT_COUNTS_EVERY == 0:
             compact_job_counts()
         nodes, unmet = None, {}
@@ -345,10 +377,9 @@ def run_pass(now=None):
             result.reasons_written = write_reasons(scheduling.paused_reasons(jobs), stored)
         else:
             nodes, unmet = _plan_and_place(config, now, result)
+        result.load_recorded = record_load(now)
         result.seconds = time.monotonic() - started
-        result.warnings = _warnings(result, lost_hosts, nodes, unmet)
-        if result.paused:
-            result.warnings.append({'name': 'SCHEDULER_PAUSED', 'description': 'The scheduler is paused.'})
+        result.warnings = stamped_warnings(_warnings(result, lost_hosts, nodes, unmet), config.warnings, now)
         Scheduler.objects.filter(pk=config.pk).update(
             last_pass=now,
             last_pass_seconds=result.seconds,
@@ -358,6 +389,17 @@ def run_pass(now=None):
             warnings=result.warnings,
             last_modified=timezone.now(),
         )
+    logger.debug(
+        'scheduler pass: window %d, placed %d, %d reasons and %d unmet_resources written, paused %s, '
+        'load recorded %s, %.3f s',
+        result.window,
+        result.placed,
+        result.reasons_written,
+        result.unmet_written,
+        result.paused,
+        result.load_recorded,
+        result.seconds,
+    )
     if result.placed:
         logger.info(
             'scheduler pass: placed %d of %d queued jobs in %.3f s (%d lost executions failed)',

@@ -2,7 +2,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from node.choices import NODE_STATE_DESCRIPTIONS, NodeState
-from node.models import Node
+from node.models import LoggingLevel, Node, QueueMode, Scheduler
+from node.services import MAX_MESSAGE_HANDLERS
 from node.states import free_resources, node_state
 from scale.api.serializers import ModelSerializer
 
@@ -83,3 +84,39 @@ class NodeEditSerializer(serializers.Serializer):
     is_paused = serializers.BooleanField(required=False)
     pause_reason = serializers.CharField(required=False, allow_null=True, max_length=250)
     is_active = serializers.BooleanField(required=False)
+
+
+class SchedulerSerializer(ModelSerializer):
+    """GET /v6/scheduler/: the scheduler settings (node.models.Scheduler explains each)."""
+
+    class Meta:
+        model = Scheduler
+        fields = ['is_paused', 'queue_mode', 'num_message_handlers', 'system_logging_level']
+        read_only_fields = fields
+
+
+class SchedulerEditSerializer(serializers.Serializer):
+    """The body of PATCH /v6/scheduler/ (documentation; node.services.edit_scheduler validates it)."""
+
+    is_paused = serializers.BooleanField(required=False)
+    queue_mode = serializers.ChoiceField(choices=QueueMode.choices, required=False)
+    num_message_handlers = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_MESSAGE_HANDLERS
+    )
+    system_logging_level = serializers.ChoiceField(choices=LoggingLevel.choices, required=False)
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text='The version of this service (its Python package).')
+
+
+class LoadPointSerializer(serializers.Serializer):
+    """A point of GET /v6/load/ (node.load.load_points builds them)."""
+
+    time = serializers.DateTimeField(help_text='Start of the bucket (UTC).')
+    pending_count = serializers.IntegerField(help_text='PENDING and BLOCKED jobs (mean over the bucket).')
+    queued_count = serializers.IntegerField(help_text='QUEUED jobs (mean over the bucket).')
+    running_count = serializers.IntegerField(help_text='RUNNING jobs (mean over the bucket).')
+
+    def to_representation(self, instance):
+        return instance
