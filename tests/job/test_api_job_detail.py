@@ -474,9 +474,9 @@ def test_unknown_job_is_404(client, path):
 
 
 def test_query_count_is_constant(client, django_assert_num_queries, django_assert_max_num_queries):
-    """Token lookup, the job (event and recipe joined), one query per lookup it shows (job type,
-    revision, batch, node, error, superseded and superseding job), its input-file names, its latest
-    execution: eleven queries for a job with everything, no more for a bare one."""
+    """Token lookup, the job (event, recipe, job type and revision joined), one query per lookup it
+    shows (batch, node, error, superseded and superseding job), its input-file names, its latest
+    execution: nine queries for a job with everything, no more for a bare one."""
     bare = factories.job(status=JobStatus.PENDING)
 
     node = factories.node()
@@ -495,9 +495,9 @@ def test_query_count_is_constant(client, django_assert_num_queries, django_asser
         factories.execution(rich, exe_num=number, status=ExecutionStatus.FAILED, node=node)
     factories.job(status=JobStatus.QUEUED, superseded_job=rich)
 
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):
         assert client.get(f'/v6/jobs/{bare.id}/').status_code == 200
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         body = client.get(f'/v6/jobs/{rich.id}/').json()
     assert body['execution']['exe_num'] == 3
     assert body['superseded_by_job'] is not None
