@@ -41,12 +41,6 @@ def resource_amounts(resources):
     return amounts
 
 
-def resource_names(resources_list):
-    """The standard resources, then every other name found in the given resources JSON values."""
-    custom = {name for resources in resources_list for name in resource_amounts(resources)}
-    return [*STANDARD_RESOURCES, *sorted(custom - set(STANDARD_RESOURCES))]
-
-
 def running_by_job_type(node_ids=None, names=STANDARD_RESOURCES):
     """[(node id, job type id, RUNNING executions, {name: allocated total})] for the nodes `node_ids`
     (None: every node), the allocations summed per resource of `names`. One aggregate query over the

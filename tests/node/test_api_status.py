@@ -201,8 +201,11 @@ def test_nodes_resources_and_job_executions(client):
     assert nodes[offline.id]['errors'][0]['name'] == 'HEARTBEAT_LOST'
     assert set(nodes[offline.id]['errors'][0]) == {'name', 'title', 'description', 'started', 'last_updated'}
     assert nodes[offline.id]['job_executions']['failed']['total'] == 0  # its failure is 4 hours old
+    # The standard resources on every node, others where the node has them.
+    assert set(nodes[busy.id]['resources']) == {*STANDARD, 'fpga'}
     for node in body['nodes']:
-        assert set(node['resources']) == {*STANDARD, 'fpga'}
+        expected = {*STANDARD, 'fpga'} if node['id'] == busy.id else set(STANDARD)
+        assert set(node['resources']) == expected
         assert node['state']['name'] and node['state']['title'] and node['state']['description']
 
     # The cluster: every node but the deprecated one.
