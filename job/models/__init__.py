@@ -4,6 +4,7 @@ from job.models.error import Error
 from job.models.execution import JobExecution, JobExecutionLog
 from job.models.job import Job, JobInputFile, TriggerEvent
 from job.models.job_type import JobType, JobTypeRevision
+from job.models.metrics import JobTypeDailyMetrics
 from job.models.secrets import SecretSetting
 from job.models.storage import ScaleFile, Workspace
 
@@ -16,6 +17,7 @@ __all__ = [
     'JobExecutionLog',
     'JobInputFile',
     'JobType',
+    'JobTypeDailyMetrics',
     'JobTypeRevision',
     'ScaleFile',
     'SecretSetting',
