@@ -21,6 +21,8 @@ from scale.api.iso8601 import format_datetime
 UTC = datetime.UTC
 ONE_DAY = datetime.timedelta(days=1)
 RECENT_DAYS = 2
+# The periodic update catches up at most this far back after a pause; older days need a backfill.
+CATCH_UP_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -240,22 +242,29 @@ def _write_day(day, rows):
         ).delete()
 
 
-def metrics_days(days=RECENT_DAYS, last_day=None, now=None):
-    """The `days` UTC days ending with `last_day` (default: today), oldest first."""
-    last_day = last_day or (now or timezone.now()).astimezone(UTC).date()
-    return [last_day - ONE_DAY * offset for offset in range(days - 1, -1, -1)]
+def recent_days(last_day):
+    """How many days the periodic update recomputes: today and yesterday, or back to the latest day
+    that has rows when that is older (the update did not run for a while), at most CATCH_UP_DAYS."""
+    latest = JobTypeDailyMetrics.objects.aggregate(latest=Max('date'))['latest']
+    behind = (last_day - latest).days + 1 if latest is not None and latest < last_day else 0
+    return min(max(behind, RECENT_DAYS), CATCH_UP_DAYS)
 
 
-def compute_job_type_metrics(days=RECENT_DAYS, last_day=None, now=None, progress=None):
+def compute_job_type_metrics(days=None, last_day=None, now=None, progress=None):
     """Recomputes JobTypeDailyMetrics for the `days` UTC days ending with `last_day` (default:
-    today; so by default today and yesterday, what changes as jobs end). Each day's rows become
-    exactly what its jobs come to now. One aggregate query over the job table for the whole range,
-    then one transaction per day. `progress(day)` is called after each day is written. Returns the
-    number of rows written.
+    today). By default (days None), today and yesterday, what changes as jobs end, or back to the
+    latest day with rows after a pause (recent_days). Each day's rows become exactly what its jobs
+    come to now. One aggregate query over the job table for the whole range, then one transaction
+    per day; safe to run concurrently with itself. `progress(day)` is called after each day is
+    written. Returns the number of rows written.
 
-    Run it periodically (every minute or few: a query over the jobs modified since yesterday) and
-    once over the past after loading jobs (manage.py compute_metrics --days N)."""
-    day_list = metrics_days(days, last_day, now)
+    Run it periodically (every few minutes: a query over the jobs modified since yesterday, a
+    fraction of a second at a million jobs) and once over the past after loading jobs
+    (manage.py compute_metrics --all)."""
+    last_day = last_day or (now or timezone.now()).astimezone(UTC).date()
+    if days is None:
+        days = recent_days(last_day)
+    day_list = [last_day - ONE_DAY * offset for offset in range(days - 1, -1, -1)]
     if not day_list:
         return 0
     computed = now or timezone.now()

@@ -168,6 +168,27 @@ def test_the_periodic_update_recomputes_today_and_yesterday_only(today):
     assert compute_job_type_metrics(days=3) == 3
 
 
+def test_the_periodic_update_catches_up_after_a_pause(today):
+    job_type = factories.job_type()
+    for days_ago in (0, 3, 5, 40):
+        ended_job(job_type, JobStatus.COMPLETED, midnight(today - days_ago * DAY) + SECOND)
+    compute_job_type_metrics(days=1, last_day=today - 5 * DAY)  # the last update, five days ago
+
+    assert compute_job_type_metrics() == 3  # back to that day: today - 5, - 3 and today
+    assert sorted(JobTypeDailyMetrics.objects.values_list('date', flat=True)) == [
+        today - 5 * DAY,
+        today - 3 * DAY,
+        today,
+    ]
+    # Never further back than a month: older days need a backfill.
+    JobTypeDailyMetrics.objects.all().delete()
+    compute_job_type_metrics(days=1, last_day=today - 40 * DAY)
+    assert compute_job_type_metrics() == 3
+    assert not JobTypeDailyMetrics.objects.filter(
+        date__gt=today - 40 * DAY, date__lt=today - 31 * DAY
+    ).exists()
+
+
 def test_two_recomputations_at_once_both_succeed():
     job_type = factories.job_type()
     day = datetime.date(2024, 5, 1)

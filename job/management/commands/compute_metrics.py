@@ -13,16 +13,13 @@ from job.services import metrics
 class Command(BaseCommand):
     help = (
         'Recomputes the daily job type metrics (the plot data of /v6/metrics/job-types/) from the jobs: '
-        'by default today and yesterday (UTC), as the periodic update does; --days N or --all for a '
-        'backfill.'
+        'by default as the periodic update does (today and yesterday, UTC, or back to the last day '
+        'computed); --days N or --all for a backfill.'
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            '--days',
-            type=int,
-            default=metrics.RECENT_DAYS,
-            help='number of days ending with --end (default 2)',
+            '--days', type=int, help='number of days ending with --end (default: as the periodic update)'
         )
         parser.add_argument(
             '--all', action='store_true', help='every day since the earliest job ended (overrides --days)'
@@ -43,6 +40,8 @@ class Command(BaseCommand):
         if options['all']:
             first = metrics.first_metrics_day()
             days = (end - first).days + 1 if first is not None and first <= end else 0
+        elif days is None:
+            days = metrics.recent_days(end)
         elif not 1 <= days <= (end - datetime.date.min).days + 1:
             raise CommandError(f'--days must be from 1 to {(end - datetime.date.min).days + 1}')
         with tqdm(
