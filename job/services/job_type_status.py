@@ -1,9 +1,10 @@
 """Job counts by job type for the dashboard endpoints (/v6/job-types/status/, running/, pending/
 and /v6/queue/status/), each one aggregate query over indexed columns of the job table.
 
-There are at most as many groups as job types, so each grouping is read whole (one query, and one
-for the job types) and paged in memory: no second pass for the count, and every endpoint runs a
-constant number of queries whatever the page size.
+/v6/job-types/status/ pages the job types and counts the jobs of the page's. The other three list
+the job types that have jobs in one status: there are at most as many of those as job types, so
+each grouping is read whole (one query, and one for the job types) and paged in memory, with no
+second pass for the count. Every endpoint runs a constant number of queries whatever the page size.
 """
 
 import datetime
