@@ -64,4 +64,7 @@ def parse_time_value(text, now=None):
 
 def format_datetime(value):
     """An aware datetime as the API writes it: ISO-8601 in UTC with a Z."""
-    return value.astimezone(datetime.UTC).isoformat().replace('+00:00', 'Z')
+    # Values read from the database are in UTC already (a page of jobs formats about a thousand).
+    if value.tzinfo is not datetime.UTC:
+        value = value.astimezone(datetime.UTC)
+    return value.isoformat().replace('+00:00', 'Z')
