@@ -1,10 +1,12 @@
 """GET /v6/version/ and GET/PATCH /v6/scheduler/, and what the scheduler settings do to real passes."""
 
 import datetime
+import io
 import logging
 from importlib import metadata
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from job.choices import ExecutionStatus, JobStatus
@@ -269,3 +271,12 @@ def test_a_pause_waits_for_the_placements_of_the_pass_in_flight():
     assert JobExecution.objects.count() == placed
     assert scheduler.run_pass().placed == 0
     assert JobExecution.objects.count() == placed
+
+
+def test_run_scheduler_warns_when_its_interval_would_make_the_status_stale(settings):
+    settings.SCALE_SCHEDULER_STALE_SECONDS = 30.0
+    quiet, loud = io.StringIO(), io.StringIO()
+    call_command('run_scheduler', once=True, interval=1.0, stdout=io.StringIO(), stderr=quiet)
+    call_command('run_scheduler', once=True, interval=20.0, stdout=io.StringIO(), stderr=loud)
+    assert quiet.getvalue() == ''
+    assert 'SCALE_SCHEDULER_STALE_SECONDS=30' in loud.getvalue()

@@ -37,6 +37,13 @@ class Command(BaseCommand):
 
         previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         self.stdout.write(f'scheduler started (a pass every {interval:g} s)')
+        if interval * 2 > settings.SCALE_SCHEDULER_STALE_SECONDS:
+            # /v6/status/ would answer 503 between passes, and the web UI stops polling at a 503.
+            self.stderr.write(
+                f'warning: passes {interval:g} s apart come close to SCALE_SCHEDULER_STALE_SECONDS='
+                f'{settings.SCALE_SCHEDULER_STALE_SECONDS:g}: /v6/status/ may answer 503 between passes; '
+                'raise SCALE_SCHEDULER_STALE_SECONDS to a few intervals'
+            )
         standby = None
         try:
             while not stop.is_set():
