@@ -3,7 +3,7 @@
 
     make bench          # DATABASE_URL=postgres://...: a <name>_bench database with 1,000,000 jobs
     make bench-smoke    # every benchmark at a small size, seconds (part of `make test`)
-    python bench/run.py --only lists,post   # some benchmarks only (lists details post logs scheduler requeue)
+    python bench/run.py --only lists,post   # some benchmarks only (lists details ui post logs scheduler requeue)
     python bench/run.py --show bench/results/latest.json   # the table of a results file again
 
 The benchmark database (BENCH_DATABASE_URL, else <name>_bench next to DATABASE_URL's PostgreSQL
@@ -36,6 +36,8 @@ requests each (a figure that passes its 30 s budget stops there with at least 10
   returns equals the API's `count` (shapes without a duration; nothing else may write meanwhile).
 - GET /v6/jobs/{id}/, /v6/jobs/{id}/executions/, /v6/jobs/{id}/input_files/ of a job in the middle of
   the table with two or more executions and input files, and GET /v6/job-executions/?status=FAILED.
+- The Scale web UI's calls as it sends them (bench_ui.py): status, scheduler, running job types, the
+  dashboard's tiles, load and charts, the jobs page, queue, nodes, errors, output files, a log.
 - POST /v6/jobs/ throughput (bench_post.py): 4 client threads for 12 s (2 s on smoke), jobs/s and
   latency. The jobs stay: each full run adds some hundreds of QUEUED jobs to the benchmark database.
 - The API workers' peak RSS (VmHWM) after all of the above.
@@ -81,11 +83,12 @@ import bench_logs
 import bench_post
 import bench_requeue
 import bench_scheduler
+import bench_ui
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / 'bench' / 'results'
 PYTHON = sys.executable
-BENCHMARKS = ('lists', 'details', 'post', 'logs', 'scheduler', 'requeue')
+BENCHMARKS = ('lists', 'details', 'ui', 'post', 'logs', 'scheduler', 'requeue')
 FULL_JOBS = 1_000_000
 SMOKE_JOBS = 1_000
 RSS_TARGET_MIB = 512
@@ -196,8 +199,10 @@ def child_ready(vacuum):
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
+    from django.utils import timezone
 
     from job.models import Job
+    from node.models import Scheduler
 
     answer = {}
     if vacuum:
@@ -205,6 +210,9 @@ def child_ready(vacuum):
         with connection.cursor() as cursor:
             cursor.execute('VACUUM (ANALYZE)')
         answer['vacuum_analyze_seconds'] = round(time.monotonic() - started, 1)
+    # No scheduler runs against the benchmark database (a pass would fail the seeded nodes' jobs as
+    # lost): one reported pass, which the API is told never goes stale, lets /v6/status/ answer.
+    Scheduler.objects.filter(pk=Scheduler.load().pk, last_pass__isnull=True).update(last_pass=timezone.now())
     out = io.StringIO()
     call_command('issue_token', 'bench', '--staff', stdout=out)
     answer['token'] = out.getvalue().strip().splitlines()[-1]
@@ -235,6 +243,7 @@ def child_ready(vacuum):
         'name': most_common('job_type__name'),
         'batch': most_common('batch_id'),
         'sensor_class': most_common('source_sensor_class'),
+        'recipe': most_common('recipe_id'),
     }
     return answer
 
@@ -373,6 +382,15 @@ def run_api_benchmarks(env, info, values, jobs, settings, selected, results, pro
                     results['details'][name] = figure
                     _print_progress(name, figure)
             PHASE_SECONDS['details'] = round(time.monotonic() - details_started, 1)
+        if 'ui' in selected:
+            ui_started = time.monotonic()
+            results['ui'] = bench_ui.run(
+                api,
+                values,
+                lambda name, path: guarded(problems, name, measure_get, api, path, settings, problems),
+                _print_progress,
+            )
+            PHASE_SECONDS['ui'] = round(time.monotonic() - ui_started, 1)
         if 'post' in selected:
             print(
                 f'  POST /v6/jobs/ with {settings["post_clients"]} clients for {settings["post_seconds"]} s',
@@ -541,6 +559,7 @@ def table_rows(results):
              'met': requeue['end_to_end_seconds'] <= bench_requeue.TARGET_SECONDS
              and requeue['ratio_to_bare_update'] <= bench_requeue.TARGET_RATIO}
         )  # fmt: skip
+    rows += bench_ui.table_rows(results.get('ui', {}))
     for name, value in peak_memory(results).items():
         rows.append(
             {'name': f'peak RSS: {name}', 'result': f'{value:.1f} MiB' if value is not None else '?',
@@ -693,6 +712,7 @@ def main():
         'lists': {},
         'floors': {},
         'details': {},
+        'ui': {},
         'memory_mib': {},
         'settings': {**settings, 'jobs_target': jobs, 'benchmarks': sorted(selected)},
         'load_average_at_start': bench_http.cpu_load(),
@@ -704,7 +724,7 @@ def main():
     results['jobs'] = info['jobs']
     print(f'{info["jobs"]:,} jobs in the benchmark database', flush=True)
 
-    if selected & {'lists', 'details', 'post'}:
+    if selected & {'lists', 'details', 'ui', 'post'}:
         values = info['sample']
         results['sample'] = values
         print(f'API benchmarks (gunicorn, 2 workers); sample values {values}', flush=True)
