@@ -32,8 +32,12 @@ class ScaleFilter(django_filters.Filter):
     def __deepcopy__(self, memo):
         # django-filter deep-copies every declared filter for every request (with its form field and
         # the choices inside it: a third of the jobs list's filtering time). A filter is configuration
-        # fixed when its class is made; the copy only gets its own `model` and `parent`.
-        return copy.copy(self)
+        # fixed when its class is made; the copy only gets its own `model` and `parent`, and its own
+        # FilterMethod (bound to the filter it calls through, to reach the FilterSet's method).
+        clone = copy.copy(self)
+        if self.method is not None:
+            clone.method = self.method
+        return clone
 
     def openapi_schema(self):
         return dict(self.schema)
