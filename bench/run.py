@@ -201,7 +201,7 @@ def child_ready(vacuum):
     from django.db.models import Count
     from django.utils import timezone
 
-    from job.models import Job
+    from job.models import Job, JobTypeDailyMetrics
     from node.models import Scheduler
 
     answer = {}
@@ -210,6 +210,9 @@ def child_ready(vacuum):
         with connection.cursor() as cursor:
             cursor.execute('VACUUM (ANALYZE)')
         answer['vacuum_analyze_seconds'] = round(time.monotonic() - started, 1)
+    # A database seeded before seed_jobs computed the job type metrics (the UI's charts read them).
+    if not JobTypeDailyMetrics.objects.exists():
+        call_command('compute_metrics', '--all', '--no-progress', stdout=io.StringIO())
     # No scheduler runs against the benchmark database (a pass would fail the seeded nodes' jobs as
     # lost): one reported pass, which the API is told never goes stale, lets /v6/status/ answer.
     Scheduler.objects.filter(pk=Scheduler.load().pk, last_pass__isnull=True).update(last_pass=timezone.now())

@@ -29,6 +29,7 @@ from job.choices import ExecutionStatus, JobStatus
 from job.models import Job, JobExecution, JobType
 from job.services.counts import compact_job_counts
 from job.services.executions import Placement, fail_lost_executions, place_jobs
+from job.services.metrics import compute_job_type_metrics
 from node import scheduling
 from node.load import record_load
 from node.models import LoggingLevel, Node, QueueMode, Scheduler
@@ -48,6 +49,8 @@ REASON_BATCH = 1000
 RECHECK_EVERY = 10
 # Every so many passes the job_count rows that writers appended are folded (job.services.counts).
 COMPACT_COUNTS_EVERY = 10
+# Every so many minutes the pass recording the minute's load also recomputes the recent job type metrics.
+METRICS_EVERY_MINUTES = 5
 BLOCKED_HEADS = 100
 BLOCKED_TYPES = 50
 WARNING_TITLES = {
@@ -70,6 +73,7 @@ class PassResult:
     reasons_written: int = 0
     unmet_written: int = 0
     load_recorded: bool = False
+    metrics_rows: int | None = None
     seconds: float = 0.0
     warnings: list = dataclasses.field(default_factory=list)
 
@@ -378,6 +382,10 @@ def run_pass(now=None):
         else:
             nodes, unmet = _plan_and_place(config, now, result)
         result.load_recorded = record_load(now)
+        if result.load_recorded and now.minute % METRICS_EVERY_MINUTES == 0:
+            # The pass that records such a minute (one, whatever the number of schedulers) brings
+            # today's and yesterday's job type metrics up to date (job.services.metrics).
+            result.metrics_rows = compute_job_type_metrics(now=now)
         result.seconds = time.monotonic() - started
         result.warnings = stamped_warnings(_warnings(result, lost_hosts, nodes, unmet), config.warnings, now)
         Scheduler.objects.filter(pk=config.pk).update(

@@ -16,7 +16,7 @@ Job executions per node: RUNNING now, and COMPLETED and FAILED (by error categor
 ended within the last STATUS_WINDOW (3 hours, as Scale counted), each with its counts by job type.
 
 Queries: the Scheduler row, the nodes, one aggregate of the RUNNING executions (node.states), one
-aggregate of the executions ended in the window (the index job_exe_ended_idx, node migration 0004),
+aggregate of the executions ended in the window (the index job_exe_ended_idx, declared on JobExecution),
 the job types, the latest applied migration: six, whatever the number of nodes and jobs.
 """
 

@@ -40,6 +40,11 @@ class JobExecution(models.Model):
         constraints = [models.UniqueConstraint(fields=['job', 'exe_num'], name='job_exe_job_exe_num_uniq')]
         indexes = [
             models.Index(fields=['status'], name='job_exe_status_idx'),
+            # /v6/status/ (node.status): the executions that ended in the last hours, by node, job
+            # type, status and error, read from the index alone on PostgreSQL.
+            models.Index(
+                fields=['ended'], name='job_exe_ended_idx', include=['node', 'job_type', 'status', 'error']
+            ),
             models.Index(
                 fields=['node'],
                 name='job_exe_running_node_idx',

@@ -55,6 +55,18 @@ def seeded(db):
     return run_seed()
 
 
+def test_the_job_type_metrics_cover_the_seeded_days(seeded):
+    from django.db.models import Sum
+
+    from job.models import JobTypeDailyMetrics
+
+    totals = JobTypeDailyMetrics.objects.aggregate(
+        completed=Sum('completed_count'), failed=Sum('failed_count')
+    )
+    assert totals['completed'] == Job.objects.filter(status=JobStatus.COMPLETED).count() > 0
+    assert totals['failed'] == Job.objects.filter(status=JobStatus.FAILED).count() > 0
+
+
 def jobs_by_id():
     return {job.id: job for job in Job.objects.select_related('error', 'job_type').order_by('id')}
 

@@ -1,5 +1,6 @@
 """manage.py seed_jobs --jobs N [--seed S] [--anchor ISO-DATETIME] [--days D]: synthetic job data."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from job import seeding
@@ -78,4 +79,12 @@ class Command(BaseCommand):
             workers=options['workers'],
         )
         self.stdout.write(seeding.format_summary(summary))
+        # The dashboards' job type metrics cover the seeded days (the scheduler only keeps the last two
+        # up to date).
+        call_command(
+            'compute_metrics',
+            '--all',
+            *(['--no-progress'] if options['no_progress'] else []),
+            stdout=self.stdout,
+        )
         return None
