@@ -32,6 +32,12 @@ def test_load_demo_builds_the_demo_world_once(var_dir):
     job_types = {job_type.name: job_type for job_type in JobType.objects.all()}
     assert sorted(job_types) == ['copy-file', 'fail-with-code', 'sleep']
     assert all(job_type.revision_num == 1 for job_type in job_types.values())
+    # The web UI prints `&#x<icon_code>;`: without one a page shows the text "&#xnull;".
+    assert {name: job_type.icon_code for name, job_type in job_types.items()} == {
+        'copy-file': 'f0c5',
+        'fail-with-code': 'f071',
+        'sleep': 'f236',
+    }
     assert Error.objects.get(job_type_name='fail-with-code', name='demo-bad-input').category == 'DATA'
     assert Error.objects.filter(name='node-lost', is_builtin=True).exists()
 

@@ -87,6 +87,8 @@ class Command(BaseCommand):
                 body['manifest'],
                 body.get('configuration'),
                 is_published=body.get('is_published', False),
+                # The web UI draws a job type's icon from this Font Awesome code.
+                icon_code=body.get('icon_code'),
             )
             job_types.append(result.job_type)
         return job_types
