@@ -49,8 +49,6 @@ REASON_BATCH = 1000
 RECHECK_EVERY = 10
 # Every so many passes the job_count rows that writers appended are folded (job.services.counts).
 COMPACT_COUNTS_EVERY = 10
-# Every so many minutes the pass recording the minute's load also recomputes the recent job type metrics.
-METRICS_EVERY_MINUTES = 5
 BLOCKED_HEADS = 100
 BLOCKED_TYPES = 50
 WARNING_TITLES = {
@@ -382,9 +380,10 @@ def run_pass(now=None):
         else:
             nodes, unmet = _plan_and_place(config, now, result)
         result.load_recorded = record_load(now)
-        if result.load_recorded and now.minute % METRICS_EVERY_MINUTES == 0:
-            # The pass that records such a minute (one, whatever the number of schedulers) brings
-            # today's and yesterday's job type metrics up to date (job.services.metrics).
+        if result.load_recorded:
+            # The pass that records a minute (one, whatever the number of schedulers) also brings
+            # today's and yesterday's job type metrics up to date (job.services.metrics; 0.15 s at a
+            # million jobs), so a finished job shows in the web UI's charts within a minute.
             result.metrics_rows = compute_job_type_metrics(now=now)
         result.seconds = time.monotonic() - started
         result.warnings = stamped_warnings(_warnings(result, lost_hosts, nodes, unmet), config.warnings, now)
