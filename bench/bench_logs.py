@@ -37,15 +37,14 @@ bench/run.py calls run() and keeps the figures under "logs".
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import bench_http
+import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -62,38 +61,17 @@ TARGET_RSS_MIB = 512
 
 
 def scratch_database_url(smoke):
-    url = os.environ.get('DATABASE_URL', '')
-    if not url.startswith(('postgres://', 'postgresql://')):
-        name = 'bench-logs-smoke.sqlite3' if smoke else 'bench-logs.sqlite3'
-        return f'sqlite:///{ROOT / "var" / name}'
-    parts = urlsplit(url)
-    suffix = '_logs_smoke' if smoke else '_logs_bench'
-    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + suffix))
-
-
-def child_env(url):
-    return {
-        **os.environ,
-        'DATABASE_URL': url,
-        'DJANGO_SETTINGS_MODULE': 'scale.settings',
-        'SCALE_LOG_LEVEL': 'WARNING',
-    }
+    if smoke:
+        return scratch.scratch_database_url('_logs_smoke', 'bench-logs-smoke.sqlite3')
+    return scratch.scratch_database_url('_logs_bench', 'bench-logs.sqlite3')
 
 
 def prepare_database(url):
-    if url.startswith('postgres'):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = parts.path.lstrip('/')
-        admin = urlunsplit(parts._replace(path='/postgres', scheme='postgresql'))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            if not connection.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone():
-                connection.execute(f'CREATE DATABASE "{name}"')
+    scratch.ensure_database(url)
     # A SQLite file is kept and migrated like a PostgreSQL database: build_world empties its tables.
     subprocess.run(
         [PYTHON, 'manage.py', 'migrate', '--noinput', '--verbosity', '0'],
-        env=child_env(url),
+        env=scratch.child_env(url),
         cwd=ROOT,
         check=True,
     )
@@ -101,15 +79,7 @@ def prepare_database(url):
 
 def child(url, *args):
     """Runs a phase in a fresh process (its peak RSS is its own); returns its JSON answer."""
-    out = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), '--child', *map(str, args)],
-        env=child_env(url),
-        cwd=ROOT,
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return scratch.run_child(__file__, scratch.child_env(url), *args)
 
 
 # -- child phases (Django is set up) -------------------------------------------------------------------
@@ -355,7 +325,7 @@ def run(smoke=False, ingest_lines=None, fetch_lines=None, requests=None):
     problems = [f'ingest: {problem}' for problem in ingested['problems']]
     problems += [f'ingest of the {fetch_lines:,}-line log: {problem}' for problem in second['problems']]
 
-    env = child_env(url)
+    env = scratch.child_env(url)
     figures = {
         'database': database,
         'ingest': ingested,

@@ -52,7 +52,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import bench_http
+import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -79,29 +81,15 @@ TARGET_RATIO = 3.0
 
 
 def scratch_database_url(smoke):
-    url = os.environ.get('DATABASE_URL', '')
-    if not url.startswith(('postgres://', 'postgresql://')):
-        name = 'bench-requeue-smoke.sqlite3' if smoke else 'bench-requeue.sqlite3'
-        return f'sqlite:///{ROOT / "var" / name}'
-    parts = urlsplit(url)
-    suffix = '_requeue_smoke' if smoke else '_requeue_bench'
-    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + suffix))
-
-
-def child_env(url, **extra):
-    return {
-        **os.environ,
-        'DATABASE_URL': url,
-        'DJANGO_SETTINGS_MODULE': 'scale.settings',
-        'SCALE_LOG_LEVEL': 'WARNING',
-        **extra,
-    }
+    if smoke:
+        return scratch.scratch_database_url('_requeue_smoke', 'bench-requeue-smoke.sqlite3')
+    return scratch.scratch_database_url('_requeue_bench', 'bench-requeue.sqlite3')
 
 
 def manage(url, *args):
     out = subprocess.run(
         [PYTHON, 'manage.py', *args],
-        env=child_env(url),
+        env=scratch.child_env(url),
         cwd=ROOT,
         check=True,
         text=True,
@@ -113,21 +101,7 @@ def manage(url, *args):
 def prepare_database(url, fresh=False):
     """Creates the scratch database if missing (dropped or deleted first when `fresh`), migrates it,
     loads the builtin errors and returns a staff user's token. build_world empties its tables."""
-    if url.startswith('postgres'):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = parts.path.lstrip('/')
-        admin = urlunsplit(parts._replace(path='/postgres', scheme='postgresql'))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            if fresh:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if not connection.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone():
-                connection.execute(f'CREATE DATABASE "{name}"')
-    elif fresh:
-        path = Path(urlsplit(url).path[1:])
-        for suffix in ('', '-wal', '-shm'):
-            Path(f'{path}{suffix}').unlink(missing_ok=True)
+    scratch.ensure_database(url, fresh)
     manage(url, 'migrate', '--noinput', '--verbosity', '0')
     manage(url, 'loaddata', str(ROOT / 'fixtures' / 'builtin_errors.json'), '--verbosity', '0')
     return manage(url, 'issue_token', 'bench-requeue', '--staff').strip().splitlines()[-1]
@@ -135,21 +109,7 @@ def prepare_database(url, fresh=False):
 
 def child(url, phase, failed, data=None, **env):
     """Runs `phase` in a fresh process and returns its JSON answer."""
-    argv = [PYTHON, str(Path(__file__).resolve()), '--child', phase, '--failed', str(failed)]
-    out = subprocess.run(
-        argv, env=child_env(url, **env), cwd=ROOT, check=True, text=True, input=data, stdout=subprocess.PIPE
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def peak_rss_mib(pid):
-    try:
-        for line in Path(f'/proc/{pid}/status').read_text().splitlines():
-            if line.startswith('VmHWM:'):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    return scratch.run_child(__file__, scratch.child_env(url, **env), phase, '--failed', failed, data=data)
 
 
 class Worker:
@@ -160,7 +120,7 @@ class Worker:
         self.log = open(log_path, 'w')  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [PYTHON, 'manage.py', 'db_worker', '--no-startup-delay', '--interval', '0.05', '--no-reload'],
-            env=child_env(url, SCALE_LOG_LEVEL='INFO'),
+            env=scratch.child_env(url, SCALE_LOG_LEVEL='INFO'),
             cwd=ROOT,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -173,7 +133,7 @@ class Worker:
             time.sleep(0.05)
 
     def peak_rss(self):
-        return peak_rss_mib(self.process.pid)
+        return bench_http.peak_rss_mib(self.process.pid)
 
     def stop(self):
         if self.process.poll() is None:

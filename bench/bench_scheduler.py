@@ -19,13 +19,14 @@ bench/run.py calls run() and keeps the figures under "scheduler".
 import argparse
 import datetime
 import json
-import os
 import random
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import bench_http
+import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -59,59 +60,30 @@ def node_shapes(jobs, nodes):
 
 
 def scratch_database_url(smoke):
-    url = os.environ.get('DATABASE_URL', '')
-    if not url.startswith(('postgres://', 'postgresql://')):
-        name = 'bench-sched-smoke.sqlite3' if smoke else 'bench-sched.sqlite3'
-        return f'sqlite:///{ROOT / "var" / name}'
-    parts = urlsplit(url)
-    suffix = '_sched_smoke' if smoke else '_sched_bench'
-    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + suffix))
+    if smoke:
+        return scratch.scratch_database_url('_sched_smoke', 'bench-sched-smoke.sqlite3')
+    return scratch.scratch_database_url('_sched_bench', 'bench-sched.sqlite3')
 
 
 def prepare_database(url):
-    if url.startswith('postgres'):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = parts.path.lstrip('/')
-        admin = urlunsplit(parts._replace(path='/postgres', scheme='postgresql'))
-        with psycopg.connect(admin, autocommit=True) as connection:
-            if not connection.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone():
-                connection.execute(f'CREATE DATABASE "{name}"')
+    scratch.ensure_database(url)
     # A SQLite file is kept and migrated like a PostgreSQL database: build_world empties its tables.
-    env = child_env(url)
     subprocess.run(
-        [PYTHON, 'manage.py', 'migrate', '--noinput', '--verbosity', '0'], env=env, cwd=ROOT, check=True
+        [PYTHON, 'manage.py', 'migrate', '--noinput', '--verbosity', '0'],
+        env=child_env(url),
+        cwd=ROOT,
+        check=True,
     )
 
 
 def child_env(url):
-    return {
-        **os.environ,
-        'DATABASE_URL': url,
-        'DJANGO_SETTINGS_MODULE': 'scale.settings',
-        # The world's heartbeats are stamped once; no node may go lost during the run.
-        'SCALE_NODE_TIMEOUT': '86400',
-        'SCALE_LOG_LEVEL': 'WARNING',
-    }
+    # The world's heartbeats are stamped once; no node may go lost during the run.
+    return scratch.child_env(url, SCALE_NODE_TIMEOUT='86400')
 
 
 def child(url, phase, jobs, nodes, data=None):
     """Runs `phase` in a fresh process (so its peak RSS is its own) and returns its JSON answer."""
-    argv = [
-        PYTHON,
-        str(Path(__file__).resolve()),
-        '--child',
-        phase,
-        '--jobs',
-        str(jobs),
-        '--nodes',
-        str(nodes),
-    ]
-    out = subprocess.run(
-        argv, env=child_env(url), cwd=ROOT, check=True, text=True, input=data, stdout=subprocess.PIPE
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return scratch.run_child(__file__, child_env(url), phase, '--jobs', jobs, '--nodes', nodes, data=data)
 
 
 # -- child phases (Django is set up) -------------------------------------------------------------------
@@ -199,15 +171,6 @@ def _copy_jobs(connection, rows, event_id, now):
         wrapper.execute("SELECT setval(pg_get_serial_sequence('job', 'id'), %s)", [len(rows)])
 
 
-def peak_rss_mib():
-    """This process's VmHWM in MiB. (Not getrusage's ru_maxrss: Linux keeps that across execve, so a
-    child process would start with the high-water mark of the parent it was forked from.)"""
-    for line in Path('/proc/self/status').read_text().splitlines():
-        if line.startswith('VmHWM:'):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _timed(module, name, seconds):
     real = getattr(module, name)
 
@@ -225,7 +188,7 @@ def schedule():
     """Scheduler passes until one places nothing; returns throughput, the time per step and peak RSS."""
     from node import scheduler, scheduling
 
-    rss_before = peak_rss_mib()
+    rss_before = bench_http.peak_rss_mib('self')
     steps = {}
     for module, name in (
         (scheduler, 'fail_lost_nodes'),
@@ -257,7 +220,7 @@ def schedule():
         'last_pass_seconds': passes[-1]['seconds'],
         'pass_sizes': [item['placed'] for item in working],
         'steps_seconds': {name: round(value, 3) for name, value in steps.items()},
-        'peak_rss_mib': round(peak_rss_mib(), 1),
+        'peak_rss_mib': bench_http.peak_rss_mib('self'),
         'rss_before_passes_mib': round(rss_before, 1),
     }
 

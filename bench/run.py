@@ -74,7 +74,6 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 # bench/ is the script's directory, first on sys.path
 import bench_floor
@@ -84,6 +83,7 @@ import bench_post
 import bench_requeue
 import bench_scheduler
 import bench_ui
+import scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / 'bench' / 'results'
@@ -122,48 +122,14 @@ def bench_database_url(smoke):
     PostgreSQL database, else SQLite under var/."""
     if os.environ.get('BENCH_DATABASE_URL') and not smoke:
         return os.environ['BENCH_DATABASE_URL']
-    url = os.environ.get('DATABASE_URL', '')
-    if not url.startswith(('postgres://', 'postgresql://')):
-        name = 'bench-smoke.sqlite3' if smoke else 'bench.sqlite3'
-        return f'sqlite:///{ROOT / "var" / name}'
-    parts = urlsplit(url)
-    suffix = '_bench_smoke' if smoke else '_bench'
-    return urlunsplit(parts._replace(path=parts.path.rstrip('/') + suffix))
-
-
-def _admin(url):
-    parts = urlsplit(url)
-    return parts.path.lstrip('/'), urlunsplit(parts._replace(path='/postgres', scheme='postgresql'))
-
-
-def ensure_database(url, fresh):
-    """Creates the database if missing (dropped first when `fresh`); SQLite: deleted when `fresh`."""
-    if url.startswith('postgres'):
-        import psycopg
-
-        name, admin = _admin(url)
-        with psycopg.connect(admin, autocommit=True) as connection:
-            if fresh:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if not connection.execute('SELECT 1 FROM pg_database WHERE datname = %s', [name]).fetchone():
-                connection.execute(f'CREATE DATABASE "{name}"')
-    elif fresh:
-        path = Path(urlsplit(url).path[1:])
-        for suffix in ('', '-wal', '-shm'):
-            Path(f'{path}{suffix}').unlink(missing_ok=True)
+    if smoke:
+        return scratch.scratch_database_url('_bench_smoke', 'bench-smoke.sqlite3')
+    return scratch.scratch_database_url('_bench', 'bench.sqlite3')
 
 
 def child(env, *args):
     """Runs a phase of this script in a child process with Django set up; returns its JSON answer."""
-    out = subprocess.run(
-        [PYTHON, str(Path(__file__).resolve()), '--child', *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return scratch.run_child(__file__, env, *args)
 
 
 def child_state():
@@ -257,13 +223,8 @@ def child_ready(vacuum):
 
 def prepare(url, jobs, smoke):
     """Creates, migrates, fills and maintains the benchmark database; returns (env, info)."""
-    env = {
-        **os.environ,
-        'DATABASE_URL': url,
-        'DJANGO_SETTINGS_MODULE': 'scale.settings',
-        'SCALE_LOG_LEVEL': 'WARNING',
-    }
-    ensure_database(url, fresh=smoke)
+    env = scratch.child_env(url)
+    scratch.ensure_database(url, fresh=smoke)
     state = child(env, 'state')
     info = {'seeded': None, 'demo_loaded': state['demo_loaded']}
     if state['jobs'] < jobs:
