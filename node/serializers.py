@@ -1,10 +1,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from node.choices import NODE_STATE_DESCRIPTIONS, NodeState
+from node.choices import NodeState
 from node.models import LoggingLevel, Node, QueueMode, Scheduler
 from node.services import MAX_MESSAGE_HANDLERS
-from node.states import free_resources, node_state
+from node.states import free_resources, node_state, state_document
 from scale.api.serializers import ModelSerializer
 
 RESOURCE_MAP = {'type': 'object', 'additionalProperties': {'type': 'number'}}
@@ -34,7 +34,7 @@ class NodeStateField(serializers.Field):
 
     def to_representation(self, node):
         state = node_state(node, now=self.context.get('now'))
-        return {'name': state.value, 'title': state.label, 'description': NODE_STATE_DESCRIPTIONS[state]}
+        return state_document(state)
 
 
 class NodeSerializer(ModelSerializer):

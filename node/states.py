@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from job.choices import ExecutionStatus
 from job.models import JobExecution
-from node.choices import NodeState
+from node.choices import NODE_STATE_DESCRIPTIONS, NodeState
 
 # Always reported (0 when a node has none), in this order before any custom resource.
 STANDARD_RESOURCES = ('cpus', 'mem', 'disk', 'gpus')
@@ -39,6 +39,11 @@ def resource_amounts(resources):
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             amounts[str(name)] = float(value)
     return amounts
+
+
+def state_document(state):
+    """A NodeState as the API shows it: {name, title, description}."""
+    return {'name': state.value, 'title': state.label, 'description': NODE_STATE_DESCRIPTIONS[state]}
 
 
 def running_by_job_type(node_ids=None, names=STANDARD_RESOURCES):

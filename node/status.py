@@ -30,9 +30,16 @@ from django.utils import timezone
 
 from job.choices import ErrorCategory, ExecutionStatus
 from job.models import JobExecution, JobType
-from node.choices import NODE_STATE_DESCRIPTIONS, NodeState
+from node.choices import NodeState
 from node.models import Node, Scheduler
-from node.states import STANDARD_RESOURCES, node_state, resource_amounts, running_by_job_type
+from node.states import (
+    STANDARD_RESOURCES,
+    allocated_by_node,
+    node_state,
+    resource_amounts,
+    running_by_job_type,
+    state_document,
+)
 from scale.api.iso8601 import format_datetime
 
 STATUS_WINDOW = datetime.timedelta(hours=3)
@@ -139,7 +146,7 @@ def _state(node, now, scheduler_paused):
     state = node_state(node, now)
     if state == NodeState.READY and scheduler_paused:
         return dict(SCHEDULER_STOPPED_STATE)
-    return {'name': state.value, 'title': state.label, 'description': NODE_STATE_DESCRIPTIONS[state]}
+    return state_document(state)
 
 
 def _node_errors(node, state, now):
@@ -247,12 +254,11 @@ def system_status(now=None):
     totals = {node.id: resource_amounts(node.resources) for node in nodes}
     custom = {name for total in totals.values() for name in total} - set(STANDARD_RESOURCES)
     names = [*STANDARD_RESOURCES, *sorted(custom)]
-    running, allocated = {}, {}
-    for node_id, type_id, count, amounts in running_by_job_type(None, names):
+    rows = running_by_job_type(None, names)
+    running = {}
+    for node_id, type_id, count, _ in rows:
         running.setdefault(node_id, {})[type_id] = count
-        node_allocated = allocated.setdefault(node_id, dict.fromkeys(names, 0.0))
-        for name, value in amounts.items():
-            node_allocated[name] += value
+    allocated = allocated_by_node(rows)
     finished = finished_executions(now - STATUS_WINDOW)
     cluster = {
         name: dict.fromkeys(('offered', 'total', 'running', 'free', 'unavailable'), 0.0) for name in names

@@ -7,6 +7,7 @@ cookie, which the UI copies into `X-CSRFToken` on every write (DRF's session aut
 it; token clients need none).
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import LoginView, LogoutView
 from django.utils.decorators import method_decorator
@@ -16,8 +17,6 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-SIGN_IN_URL = '/accounts/login/'
 
 
 class ProfileSerializer(serializers.ModelSerializer):
@@ -74,4 +73,4 @@ class SignIn(LoginView):
 class SignOut(LogoutView):
     """POST ends the session and shows the sign-in page again."""
 
-    next_page = SIGN_IN_URL
+    next_page = settings.LOGIN_URL

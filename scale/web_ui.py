@@ -27,7 +27,6 @@ from django.http import FileResponse, HttpResponse, HttpResponseNotModified, Jso
 from django.middleware.csrf import get_token
 from django.utils.http import http_date, parse_http_date_safe
 
-from scale.accounts import SIGN_IN_URL
 from scale.api.exceptions import not_found
 
 logger = logging.getLogger(__name__)
@@ -106,7 +105,7 @@ def app_config(request):
             'authEnabled': not settings.SCALE_PUBLIC_READ_API,
             # `external`: the UI sends the browser to authSchemeUrl?next=<its URL> and comes back.
             'authSchemeType': 'external',
-            'authSchemeUrl': SIGN_IN_URL,
+            'authSchemeUrl': settings.LOGIN_URL,
             'siloUrl': '',
         }
     )

@@ -2,23 +2,16 @@
 /v6/queue/status/ and /v6/ingests/status/."""
 
 from job.models import Job, JobType
-from scale.api.filters import BooleanFilter, PagedFilterSet, TimeFilter
+from scale.api.filters import BooleanFilter, PagedFilterSet, ParameterOnly, TimeFilter
 
 
-class ParameterTimeFilter(TimeFilter):
-    """A time parameter validated and documented like any filter, but not applied to the view's
-    queryset: the view hands the cleaned value to a service (the counts it bounds are of jobs, the
-    rows listed are job types)."""
-
-    def filter(self, qs, value):
-        return qs
+class ParameterTimeFilter(ParameterOnly, TimeFilter):
+    """A time parameter the view hands to a service (the counts it bounds are of jobs, the rows
+    listed are job types)."""
 
 
-class ParameterBooleanFilter(BooleanFilter):
+class ParameterBooleanFilter(ParameterOnly, BooleanFilter):
     """A boolean parameter validated and documented, then ignored (accepted for the Scale web UI)."""
-
-    def filter(self, qs, value):
-        return qs
 
 
 class JobTypeStatusFilterSet(PagedFilterSet):

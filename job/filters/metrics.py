@@ -5,15 +5,7 @@ from job.filters.job_type_status import ParameterTimeFilter
 from job.models import JobTypeDailyMetrics
 from job.services.metrics import COLUMNS, GROUPS
 from scale.api import fields
-from scale.api.filters import MultiValueFilter, PagedFilterSet
-
-
-class ParameterMultiValueFilter(MultiValueFilter):
-    """A repeatable parameter validated and documented like any filter; the view hands its values
-    to the service."""
-
-    def filter(self, qs, value):
-        return qs
+from scale.api.filters import MultiValueChoiceFilter, MultiValueIdFilter, PagedFilterSet, ParameterOnly
 
 
 class NullableMultiChoiceField(fields.multivalue_field_factory(fields.ChoiceField)):
@@ -26,16 +18,14 @@ class NullableMultiChoiceField(fields.multivalue_field_factory(fields.ChoiceFiel
         return super().to_python([item for item in value or () if str(item).strip().lower() != 'null'])
 
 
-class MultiValueIdParameter(ParameterMultiValueFilter):
-    field_class = fields.multivalue_field_factory(fields.IdField)
-    schema = {'type': 'integer', 'format': 'int64', 'minimum': 0}
+class MultiValueIdParameter(ParameterOnly, MultiValueIdFilter):
+    """Repeated ids the view hands to the service."""
 
 
-class MultiValueChoiceParameter(ParameterMultiValueFilter):
+class MultiValueChoiceParameter(ParameterOnly, MultiValueChoiceFilter):
+    """Repeated choices (`null` dropped) the view hands to the service."""
+
     field_class = NullableMultiChoiceField
-
-    def openapi_schema(self):
-        return {'type': 'string', 'enum': [value for value, _ in self.extra['choices']]}
 
 
 class PlotDataFilterSet(PagedFilterSet):

@@ -36,11 +36,10 @@ from job.choices import (
     JOB_REQUEUEABLE_STATUSES,
     BulkOperationKind,
     BulkOperationState,
-    JobStatus,
 )
 from job.models import BulkOperation, Job, JobType
 from job.services.bulk_filter import filter_q, parse_bulk_filter
-from job.services.executions import canceled_fields
+from job.services.executions import canceled_fields, requeued_fields
 from scale import idempotency
 
 logger = logging.getLogger(__name__)
@@ -241,19 +240,7 @@ def _requeue(operation, batch, now):
     # max_tries = num_exes + the job type's max_tries: the right-hand sides see the row before the
     # update, so num_exes is the old number there.
     type_max_tries = Subquery(JobType.objects.filter(id=OuterRef('job_type_id')).values('max_tries')[:1])
-    fields = {
-        'status': JobStatus.QUEUED,
-        'num_exes': F('num_exes') + 1,
-        'max_tries': F('num_exes') + type_max_tries,
-        'node': None,
-        'error': None,
-        'started': None,
-        'ended': None,
-        'queue_reason': None,
-        'queued': now,
-        'last_status_change': now,
-        'last_modified': now,
-    }
+    fields = {**requeued_fields(now), 'max_tries': F('num_exes') + type_max_tries}
     if operation.priority is not None:
         fields['priority'] = operation.priority
     return batch.filter(status__in=JOB_REQUEUEABLE_STATUSES, is_superseded=False).update(**fields)

@@ -259,18 +259,7 @@ def fail_execution(job_id, exe_num, error, *, exit_code=None, now=None):
         if status != JobStatus.RUNNING or num_exes != exe_num:
             return Outcome.EXECUTION_ONLY
         if error.should_be_retried and num_exes < max_tries and not is_superseded:
-            current.update(
-                status=JobStatus.QUEUED,
-                num_exes=F('num_exes') + 1,
-                queued=now,
-                node=None,
-                error=None,
-                started=None,
-                ended=None,
-                queue_reason=None,
-                last_status_change=now,
-                last_modified=now,
-            )
+            current.update(**requeued_fields(now))
             return Outcome.REQUEUED
         current.update(
             status=JobStatus.FAILED, error=error, ended=now, last_status_change=now, last_modified=now
@@ -312,6 +301,23 @@ def canceled_fields(now):
         'error': None,
         'queue_reason': None,
         'ended': now,
+        'last_status_change': now,
+        'last_modified': now,
+    }
+
+
+def requeued_fields(now):
+    """What queueing a job again writes: its next execution number, cleared node, error, times and
+    reason (an automatic retry in fail_execution, bulk requeue)."""
+    return {
+        'status': JobStatus.QUEUED,
+        'num_exes': F('num_exes') + 1,
+        'node': None,
+        'error': None,
+        'started': None,
+        'ended': None,
+        'queue_reason': None,
+        'queued': now,
         'last_status_change': now,
         'last_modified': now,
     }

@@ -113,8 +113,6 @@ COLUMNS = (
         for aggregate, label, adjective in (*_SPAN_AGGREGATES, ('avg', 'Avg', 'Average'))
     ),
 )
-COLUMNS_BY_NAME = {column.name: column for column in COLUMNS}
-GROUPS_BY_NAME = {group.name: group for group in GROUPS}
 FILTERS = (
     {'param': 'choice_id', 'type': 'integer'},
     {'param': 'started', 'type': 'datetime'},

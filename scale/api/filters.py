@@ -103,12 +103,17 @@ class ChoiceFilter(ChoicesSchemaMixin, ScaleFilter):
     field_class = fields.ChoiceField
 
 
-class PaginationFilter(ScaleFilter):
-    """Declared so that page and page_size are validated and documented with the other parameters;
-    ScalePagination applies them."""
+class ParameterOnly:
+    """A parameter validated and documented like any filter, but not applied to the queryset: the
+    view (or the paginator) reads its cleaned value. Put it first among a filter's bases."""
 
     def filter(self, qs, value):
         return qs
+
+
+class PaginationFilter(ParameterOnly, ScaleFilter):
+    """Declared so that page and page_size are validated and documented with the other parameters;
+    ScalePagination applies them."""
 
 
 class PageFilter(PaginationFilter):
